@@ -1,0 +1,52 @@
+"""effdash dashboard: the router. Sets the page config, opens the store once, builds the
+shared sidebar and hands over to the page chosen in the navigation."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from effdash import __version__
+from effdash.config import DEFAULT_URL, resolve_database_url
+from effdash.errors import EffdashError
+from effdash.store import Store, open_store
+
+st.set_page_config(page_title="effdash · energy per task", page_icon="⚡", layout="wide")
+
+
+def _secrets() -> dict:
+    try:
+        return st.secrets.to_dict()
+    except Exception:  # no secrets.toml: Streamlit raises its own error type
+        return {}
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def get_store(url: str) -> Store:
+    first_start = url == DEFAULT_URL and not Path(url.removeprefix("sqlite:///")).exists()
+    store = open_store(url)
+    if first_start:
+        from effdash.bundled import load_reference_data
+
+        with store.session() as session:
+            load_reference_data(session)
+    return store
+
+
+url = resolve_database_url(secrets=_secrets())
+try:
+    st.session_state["store"] = get_store(url)
+except EffdashError as exc:
+    st.error(f"effdash cannot open its database. {exc}")
+    st.stop()
+
+with st.sidebar:
+    store = st.session_state["store"]
+    st.caption(
+        f"effdash {__version__} · {store.dialect} database · energy in Wh per 1000 inferences"
+    )
+
+page = st.navigation([
+    st.Page("pages/compare.py", title="Compare", icon="⚖️", default=True),
+    st.Page("pages/model.py", title="Model", icon="🔎"),
+])
+page.run()

@@ -1,0 +1,5 @@
+import sys
+
+from effdash.cli import main
+
+sys.exit(main())

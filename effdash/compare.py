@@ -1,0 +1,88 @@
+"""One comparison, end to end: choose the quality key and group, load candidates, recommend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from effdash.candidates import GroupSummary, QualityKey, list_groups, list_quality_keys, load_candidates
+from effdash.carbon import GridIntensity, grid_intensity
+from effdash.errors import EffdashError
+from effdash.methods import ComparisonGroup
+from effdash.recommend import Recommendation, Request, recommend
+from effdash.schema import QualityScore
+
+
+class NothingToCompare(EffdashError):
+    """The task, metric or hardware asked for has no data."""
+
+
+@dataclass
+class Comparison:
+    task: str
+    key: QualityKey
+    group: ComparisonGroup
+    groups: list[GroupSummary]
+    grid: GridIntensity
+    request: Request
+    result: Recommendation
+
+
+def pick_quality_key(session: Session, task: str, metric: str | None, dataset: str | None,
+                     split: str | None = None, slice: str | None = None) -> QualityKey:
+    """The quality key matching the filters that the most models have."""
+    keys = list_quality_keys(session, task)
+    for key, _ in keys:
+        if ((metric is None or key.metric == metric) and (dataset is None or key.dataset == dataset)
+                and (split is None or key.split == split) and (slice is None and key.slice == "" or key.slice == slice)):
+            return key
+    wanted = " ".join(x for x in (metric, dataset, split, slice) if x)
+    have = "; ".join(k.label for k, _ in keys) or "none"
+    raise NothingToCompare(f"No quality scores for {task} matching {wanted!r}. Available: {have}.")
+
+
+def pick_group(session: Session, task: str, key: QualityKey, hardware: str | None = None,
+               basis: str | None = None) -> tuple[ComparisonGroup, list[GroupSummary]]:
+    """The comparison group: filtered by hardware/basis, else the one where most scored models were measured."""
+    groups = list_groups(session, task)
+    if hardware:
+        groups = [g for g in groups if hardware.lower() in g.group.hardware.lower()]
+    if basis:
+        groups = [g for g in groups if g.group.basis == basis]
+    if not groups:
+        raise NothingToCompare(
+            f"No {task} measurements" + (f" on hardware matching {hardware!r}" if hardware else "")
+            + (f" with basis {basis!r}" if basis else "") + ". Import or measure some first."
+        )
+    def overlap(g: GroupSummary) -> int:
+        return sum(1 for c in load_candidates(session, task, g.group, key) if c.wh_per_1k is not None and c.quality is not None)
+    best = max(groups, key=lambda g: (overlap(g), g.models, g.group.basis == "gpu"))
+    return best.group, groups
+
+
+def metric_higher_is_better(session: Session, task: str, key: QualityKey) -> bool:
+    value = session.scalar(
+        select(QualityScore.higher_is_better).where(QualityScore.task == task, QualityScore.metric == key.metric).limit(1)
+    )
+    return True if value is None else bool(value)
+
+
+def compare(session: Session, *, task: str, threshold: float, metric: str | None = None,
+            dataset: str | None = None, split: str | None = None, slice: str | None = None,
+            group: ComparisonGroup | None = None, hardware: str | None = None, basis: str | None = None,
+            objective: str = "params", daily_inferences: int = 1_000_000, country: str | None = None) -> Comparison:
+    """Recommend for one task and quality key within one comparison group."""
+    key = pick_quality_key(session, task, metric, dataset, split, slice)
+    if group is None:
+        group, groups = pick_group(session, task, key, hardware, basis)
+    else:
+        groups = list_groups(session, task)
+    request = Request(
+        threshold=threshold, objective=objective, higher_is_better=metric_higher_is_better(session, task, key),
+        daily_inferences=daily_inferences, rate_by_class=task == "text-generation",
+    )
+    grid = grid_intensity(country)
+    candidates = load_candidates(session, task, group, key)
+    return Comparison(task, key, group, groups, grid, request, recommend(candidates, request, grid, key.label))
