@@ -32,6 +32,8 @@ PHP_PAPER = (
     'Luccioni, Jernite & Strubell (2024) "Power Hungry Processing: Watts Driving the Cost of AI '
     'Deployment?", ACM FAccT 2024, doi:10.1145/3630106.3658542'
 )
+#: The commit at which eval/performance.csv was read (see eval_performance.SOURCE.md).
+PHP_EVAL_COMMIT = "6a9729129f941bfdb9ae9addb52c925b0a492ff9"
 PHP_HARDWARE = "NVIDIA A100-SXM4-80GB (1 GPU used on an 8-GPU AWS node; all 8 GPUs metered)"
 PHP_NOTE = (
     "Whole CodeCarbon run of 1000 inferences, batch size 1, including model loading "
@@ -120,6 +122,11 @@ def _load_models(session: Session, catalogue: dict[str, dict[str, str]]) -> None
             add_lineage(session, model, row["base_model"], row["relation"], row.get("note") or None)
 
 
+def _single(value: str) -> str | None:
+    """A manifest value that varies between rows is written 'A|B': then it is not one value."""
+    return None if "|" in value else value
+
+
 def _load_runs(session: Session, catalogue: dict[str, dict[str, str]]) -> int:
     manifest = _manifest()
     count = 0
@@ -148,8 +155,8 @@ def _load_runs(session: Session, catalogue: dict[str, dict[str, str]]) -> int:
                 extra=dict(
                     batch_size=1, gpu_model="NVIDIA A100-SXM4-80GB", gpu_count=int(meta["gpu_count"]),
                     cpu_model=meta["cpu_model"], cpu_count=int(meta["cpu_count"]),
-                    ram_gb=float(meta["ram_total_size"]), country_iso=meta["country_iso_code"],
-                    region=meta["region"], software={"codecarbon": meta["codecarbon_version"]},
+                    ram_gb=float(meta["ram_total_size"]), country_iso=_single(meta["country_iso_code"]),
+                    region=_single(meta["region"]), software={"codecarbon": meta["codecarbon_version"]},
                     measured_at=min(r.started_at for r in runs),
                     notes=PHP_NOTE + (f" Logged as {logged!r}." if _hub_id(logged, catalogue) != logged else ""),
                 ),
@@ -173,7 +180,7 @@ def parse_performance_column(column: str) -> tuple[str, str, str] | None:
 
 
 def _load_quality(session: Session, catalogue: dict[str, dict[str, str]]) -> int:
-    commit = _read_csv(PHP_DIR / "eval_performance.SOURCE.csv")[0]["commit"]
+    commit = PHP_EVAL_COMMIT
     ref = SourceRef(
         kind="published", citation=f"{PHP_REPO} eval/performance.csv @ {commit[:12]} ({PHP_PAPER}, Table 7)",
         repository=PHP_REPO, path="eval/performance.csv", commit=commit, paper=PHP_PAPER, paper_location="Table 7",

@@ -38,8 +38,13 @@ def pick_quality_key(session: Session, task: str, metric: str | None, dataset: s
         if ((metric is None or key.metric == metric) and (dataset is None or key.dataset == dataset)
                 and (split is None or key.split == split) and (slice is None and key.slice == "" or key.slice == slice)):
             return key
+    if not keys:
+        raise NothingToCompare(
+            f"effdash has no quality scores for {task} yet. Run `effdash init` to load the bundled "
+            "reference data, or import scores (quality columns of the native CSV format)."
+        )
     wanted = " ".join(x for x in (metric, dataset, split, slice) if x)
-    have = "; ".join(k.label for k, _ in keys) or "none"
+    have = "; ".join(k.label for k, _ in keys)
     raise NothingToCompare(f"No quality scores for {task} matching {wanted!r}. Available: {have}.")
 
 
