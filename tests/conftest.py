@@ -143,17 +143,21 @@ def backend(request) -> str:
 
 @pytest.fixture
 def fresh_database(backend, tmp_path, request):
-    """A function ``make(reference=False) -> url`` of a new, migrated database of ``backend``."""
+    """A function ``make(reference=False, migrated=True) -> url`` of a new database of ``backend``.
+
+    ``migrated=False`` gives a database without any table (for migration tests); a SQLite
+    URL may point at a file that does not exist yet (opening it creates it).
+    """
     created: list[str] = []
 
-    def make(reference: bool = False) -> str:
+    def make(reference: bool = False, migrated: bool = True) -> str:
         if backend == "sqlite":
-            path = tmp_path / ("ref.db" if reference else "effdash.db")
+            path = tmp_path / ("ref.db" if reference else "effdash.db" if migrated else "bare.db")
             if reference:
                 shutil.copy(request.getfixturevalue("reference_db_template"), path)
             return f"sqlite:///{path}"
         server = request.getfixturevalue("postgres_server")
-        template = request.getfixturevalue("postgres_templates")(reference)
+        template = request.getfixturevalue("postgres_templates")(reference) if migrated or reference else None
         name = server.unique_name()
         created.append(name)
         return server.create(name, template=template)
