@@ -218,6 +218,18 @@ def register_export(sub) -> None:
 
 REGISTRARS: list[Registrar] = [register_init, register_recommend, register_ratings, register_export]
 
+from effdash.hub.cli import register_hub  # noqa: E402
+
+REGISTRARS.append(register_hub)
+
+from effdash.measure.cli import register_measure  # noqa: E402
+
+REGISTRARS.append(register_measure)
+
+from effdash.ingest.cli import register_import  # noqa: E402
+
+REGISTRARS.append(register_import)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
