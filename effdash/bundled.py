@@ -122,6 +122,16 @@ def _load_models(session: Session, catalogue: dict[str, dict[str, str]]) -> None
             add_lineage(session, model, row["base_model"], row["relation"], row.get("note") or None)
 
 
+def parse_log_timestamp(text: str) -> datetime:
+    """CodeCarbon log timestamps: ISO 8601, or a spreadsheet's re-save ('2023-10-06 0:05:27'), in UTC."""
+    text = text.strip()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    return parsed.replace(tzinfo=timezone.utc)
+
+
 def _single(value: str) -> str | None:
     """A manifest value that varies between rows is written 'A|B': then it is not one value."""
     return None if "|" in value else value
@@ -144,7 +154,7 @@ def _load_runs(session: Session, catalogue: dict[str, dict[str, str]]) -> int:
                 gpu_energy_kwh=float(row["gpu_energy"]), cpu_energy_kwh=float(row["cpu_energy"]),
                 ram_energy_kwh=float(row["ram_energy"]), energy_kwh=float(row["energy_consumed"]),
                 duration_s=float(row["duration"]),
-                started_at=datetime.fromisoformat(row["timestamp"]).replace(tzinfo=timezone.utc),
+                started_at=parse_log_timestamp(row["timestamp"]),
                 origin=f"{path_in_repo} line {row['line']}",
             ))
         for logged, runs in by_model.items():

@@ -167,4 +167,4 @@ def load_candidates(session: Session, task: str, group: ComparisonGroup | None, 
 
 def task_baselines(session: Session, task: str) -> list[tuple[TaskBaseline, Source]]:
     stmt = select(TaskBaseline, Source).join(Source, Source.id == TaskBaseline.source_pk).where(TaskBaseline.task == task)
-    return list(session.execute(stmt).tuples())
+    return [tuple(row) for row in session.execute(stmt)]

@@ -139,6 +139,6 @@ def data_version(store: Store) -> tuple:
 
     with store.session() as session:
         return tuple(
-            session.execute(select(func.count(t.id), func.max(t.id))).one()
+            tuple(session.execute(select(func.count(t.id), func.max(t.id))).one())
             for t in (Measurement, QualityScore, Model)
         )

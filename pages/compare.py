@@ -36,8 +36,22 @@ def cached_compare(url: str, version: tuple, **kwargs):
         return compare(s, **kwargs)
 
 
-def pick(options: list, wanted, default_index: int = 0) -> int:
-    return options.index(wanted) if wanted in options else default_index
+def init_state(key: str, options: list, default):
+    """Seed a widget's state from the URL on first use, and keep it valid when its options change."""
+    if key not in st.session_state:
+        wanted = qp.get(key, default)
+        st.session_state[key] = wanted if wanted in options else default
+    if st.session_state[key] not in options:
+        st.session_state[key] = default if default in options else options[0]
+
+
+def init_number(key: str, default: float, cast, low: float, high: float) -> None:
+    if key not in st.session_state:
+        try:
+            value = cast(qp.get(key, default))
+        except ValueError:
+            value = default
+        st.session_state[key] = min(max(value, low), high)
 
 
 st.title("Which model is good enough, for the least energy?")
@@ -48,38 +62,44 @@ if not tasks:
     st.stop()
 
 c1, c2, c3 = st.columns([1, 1.4, 2])
-task = c1.selectbox("Task", tasks, index=pick(tasks, qp.get("task", "text-classification")), format_func=task_label)
+init_state("task", tasks, "text-classification" if "text-classification" in tasks else tasks[0])
+task = c1.selectbox("Task", tasks, format_func=task_label, key="task")
 keys, groups, baselines = cached_options(store.url, version, task)
 if not keys:
     st.info(f"No quality scores for {task_label(task)} yet, so nothing can be recommended. "
             "Import scores (quality columns of the native CSV format) to compare models on quality.")
     st.stop()
-key_tokens = ["|".join((k.metric, k.dataset, k.split, k.slice)) for k, _ in keys]
-key_idx = c2.selectbox("Quality metric and dataset", range(len(keys)), index=pick(key_tokens, qp.get("metric"), 0),
-                       format_func=lambda i: f"{keys[i][0].label} ({keys[i][1]} models)")
-key = keys[key_idx][0]
+key_by_token = {"|".join((k.metric, k.dataset, k.split, k.slice)): (k, n) for k, n in keys}
+key_tokens = list(key_by_token)
+init_state("metric", key_tokens, key_tokens[0])
+key_token = c2.selectbox("Quality metric and dataset", key_tokens, key="metric",
+                         format_func=lambda t: f"{key_by_token[t][0].label} ({key_by_token[t][1]} models)")
+key = key_by_token[key_token][0]
 if not groups:
     st.info(f"No energy measurements for {task_label(task)} yet.")
     st.stop()
-group_tokens = [g.group.as_token() for g in groups]
-group_idx = c3.selectbox("Compare figures measured on", range(len(groups)),
-                         index=pick(group_tokens, qp.get("group"), 0),
-                         format_func=lambda i: f"{groups[i].group.label} ({groups[i].models} models)",
-                         help="Figures from different hardware, energy basis, method tier or window are "
-                              "never mixed: pick the group to compare within.")
-group = groups[group_idx].group
+group_by_token = {g.group.as_token(): g for g in groups}
+group_tokens = list(group_by_token)
+init_state("group", group_tokens, group_tokens[0])
+group_token = c3.selectbox("Compare figures measured on", group_tokens, key="group",
+                           format_func=lambda t: f"{group_by_token[t].group.label} ({group_by_token[t].models} models)",
+                           help="Figures from different hardware, energy basis, method tier or window are "
+                                "never mixed: pick the group to compare within.")
+group = group_by_token[group_token].group
 
 c4, c5, c6, c7 = st.columns([2, 1.2, 1, 1.2])
-threshold = c4.slider(f"Minimum {key.metric} (0 to 1)", 0.0, 1.0, float(qp.get("min", 0.85)), 0.01)
-objective = c5.radio("Recommend the model with", list(OBJECTIVES), index=pick(list(OBJECTIVES), qp.get("opt"), 0),
-                     format_func=OBJECTIVES.get, horizontal=False)
-daily = c6.number_input("Inferences per day", min_value=1, value=int(qp.get("daily", 1_000_000)), step=100_000)
-grids = countries()
-codes = [g.code for g in grids]
-country = c7.selectbox("Electricity grid", codes, index=pick(codes, qp.get("country", "WORLD")),
-                       format_func=lambda c: f"{grids[codes.index(c)].name} ({grids[codes.index(c)].g_co2e_per_kwh:.0f} gCO2e/kWh)")
+init_number("min", 0.85, float, 0.0, 1.0)
+threshold = c4.slider(f"Minimum {key.metric} (0 to 1)", 0.0, 1.0, step=0.01, key="min")
+init_state("opt", list(OBJECTIVES), "params")
+objective = c5.radio("Recommend the model with", list(OBJECTIVES), format_func=OBJECTIVES.get, key="opt")
+init_number("daily", 1_000_000, int, 1, 10**12)
+daily = c6.number_input("Inferences per day", min_value=1, step=100_000, key="daily")
+grids = {g.code: g for g in countries()}
+init_state("country", list(grids), "WORLD")
+country = c7.selectbox("Electricity grid", list(grids), key="country",
+                       format_func=lambda c: f"{grids[c].name} ({grids[c].g_co2e_per_kwh:.0f} gCO2e/kWh)")
 
-st.query_params.update({"task": task, "metric": key_tokens[key_idx], "group": group.as_token(),
+st.query_params.update({"task": task, "metric": key_token, "group": group.as_token(),
                         "min": f"{threshold:.2f}", "opt": objective, "daily": str(daily), "country": country})
 
 try:
@@ -111,9 +131,9 @@ else:
                f"{key.label} is at least {threshold:.2f}.")
     m = st.columns(5)
     spread = f"± {rec.wh_per_1k_std:.3f}" if rec.wh_per_1k_std is not None else ""
-    m[0].metric("Energy (Wh per 1000 inferences)", f"{rec.wh_per_1k:.3f}", help=f"mean of {rec.measurements} "
-                f"measurement(s), {rec.repeats} repeat(s) {spread}")
-    m[1].metric("Carbon (gCO2e per 1000 inferences)", f"{rec.g_co2e_per_1k:.3f}")
+    m[0].metric("Wh per 1000 inferences", f"{rec.wh_per_1k:.3f}", help=f"Mean of {rec.measurements} "
+                f"measurement(s) over {rec.repeats} repeat(s) {spread}")
+    m[1].metric("gCO2e per 1000 inferences", f"{rec.g_co2e_per_1k:.3f}", help=f"On the {cmp.grid.name} grid")
     m[2].metric(key.metric.capitalize(), f"{rec.quality:.3f}")
     m[3].metric("Energy rating", "★" * rec.stars + "☆" * (5 - rec.stars))
     m[4].metric("Parameters", f"{rec.parameters / 1e6:,.0f} M" if rec.parameters else "unknown")
@@ -124,7 +144,7 @@ else:
             col.metric(f"Saving vs {label}: {saving.versus.model_id}",
                        f"{saving.wh_per_1k:.3f} Wh per 1000 ({saving.percent:.0f}%)",
                        f"{saving.kwh_per_year:,.1f} kWh / {saving.kg_co2e_per_year:,.1f} kgCO2e per year "
-                       f"at {int(daily):,} per day", delta_color="off")
+                       f"at {int(daily):,} per day", delta_color="off", delta_arrow="off")
         else:
             col.caption(f"The recommendation is itself the {label}.")
 
