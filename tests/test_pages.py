@@ -77,3 +77,10 @@ def test_model_page_shows_measurements_and_quality(app):
     assert sorted(quality["dataset"]) == ["imdb", "rotten_tomatoes", "sst2"]
     at.selectbox[0].set_value("siebert/sentiment-roberta-large-english").run()
     assert at.title[0].value == "siebert/sentiment-roberta-large-english"
+
+
+def test_empty_database_explains_what_to_do(store, monkeypatch):
+    monkeypatch.setenv("EFFDASH_DATABASE_URL", store.url)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not at.exception
+    assert "effdash init" in at.info[0].value
