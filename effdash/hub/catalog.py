@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from effdash.errors import ModelNotFound
@@ -57,8 +57,8 @@ def hub_version(store: Store) -> tuple:
 
 def filter_options(session: Session) -> dict[str, list]:
     """Choices for the Models page's filters: tasks and licences present."""
-    tasks = session.scalars(select(distinct(Model.pipeline_tag)).where(Model.pipeline_tag.is_not(None)))
-    licenses = session.scalars(select(distinct(Model.license)).where(Model.license.is_not(None)))
+    tasks = session.scalars(select(Model.pipeline_tag).distinct().where(Model.pipeline_tag.is_not(None)))
+    licenses = session.scalars(select(Model.license).distinct().where(Model.license.is_not(None)))
     return {"tasks": sorted(tasks), "licenses": sorted(licenses)}
 
 
