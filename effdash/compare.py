@@ -91,3 +91,29 @@ def compare(session: Session, *, task: str, threshold: float, metric: str | None
     grid = grid_intensity(country)
     candidates = load_candidates(session, task, group, key)
     return Comparison(task, key, group, groups, grid, request, recommend(candidates, request, grid, key.label))
+
+
+def status(candidate, result: Recommendation) -> str:
+    """'recommended', 'qualifies', or the reason the candidate was excluded."""
+    if result.recommended and candidate.model_id == result.recommended.model_id:
+        return "recommended"
+    for excluded in result.excluded:
+        if excluded.candidate.model_id == candidate.model_id:
+            return excluded.reason
+    return "qualifies"
+
+
+def comparison_rows(cmp: Comparison) -> list[dict]:
+    """One row per candidate (measured in the group, or scored but excluded), units in the names."""
+    res = cmp.result
+    unmeasured = [e.candidate for e in res.excluded if e.candidate.wh_per_1k is None]
+    return [
+        {
+            "model": c.model_id, "parameters (M)": c.parameters / 1e6 if c.parameters else None,
+            "Wh per 1000 inferences": c.wh_per_1k, "± spread": c.wh_per_1k_std,
+            "gCO2e per 1000": c.g_co2e_per_1k, cmp.key.metric: c.quality, "stars": c.stars,
+            "measurements": c.measurements, "repeats": c.repeats, "status": status(c, res),
+            "group": cmp.group.label if c.wh_per_1k is not None else None, "source": "; ".join(c.sources),
+        }
+        for c in res.candidates + unmeasured
+    ]

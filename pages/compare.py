@@ -5,10 +5,10 @@ import streamlit as st
 
 from effdash.candidates import list_groups, list_quality_keys, list_tasks, task_baselines
 from effdash.carbon import countries
-from effdash.charts import energy_quality_chart, status_of
-from effdash.compare import compare
+from effdash.charts import energy_quality_chart
+from effdash.compare import compare, comparison_rows
 from effdash.errors import EffdashError
-from effdash.methods import ComparisonGroup
+from effdash.export import to_csv
 from effdash.recommend import OBJECTIVES
 from effdash.store import data_version
 from effdash.tasks import task_label
@@ -155,23 +155,16 @@ if chart is not None:
     st.caption("Dashed blue line: Pareto front (no other model is both cheaper and better). "
                "Dotted grey line: the threshold. Models without a score for this metric are listed below.")
 
-excluded = {e.candidate.model_id: e.reason for e in res.excluded}
-rows = []
-for c in res.candidates + [e.candidate for e in res.excluded if e.candidate.wh_per_1k is None]:
-    rows.append({
-        "model": c.model_id, "parameters (M)": c.parameters / 1e6 if c.parameters else None,
-        "Wh per 1000 inferences": c.wh_per_1k, "± spread": c.wh_per_1k_std,
-        "gCO2e per 1000": c.g_co2e_per_1k, key.metric: c.quality, "stars": c.stars,
-        "measurements": c.measurements, "repeats": c.repeats,
-        "status": excluded.get(c.model_id, status_of(c, res)), "source": "; ".join(c.sources),
-    })
 st.subheader("All candidates")
+rows = comparison_rows(cmp)
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
              column_config={"parameters (M)": st.column_config.NumberColumn(format="%.0f"),
                             "Wh per 1000 inferences": st.column_config.NumberColumn(format="%.4f"),
                             "± spread": st.column_config.NumberColumn(format="%.4f"),
                             "gCO2e per 1000": st.column_config.NumberColumn(format="%.4f"),
                             key.metric: st.column_config.NumberColumn(format="%.4f")})
+st.download_button("Download this comparison (CSV)", to_csv(rows), file_name=f"effdash-{task}-{key.dataset}.csv",
+                   mime="text/csv", help="Cells that a spreadsheet would run as formulas are neutralised.")
 if baselines:
     st.caption("Typical for this task: " + "; ".join(
         f"{b.wh_per_1k_mean:.0f} ± {b.wh_per_1k_std:.0f} Wh per 1000 inferences ({b.hardware}; {src.citation})"

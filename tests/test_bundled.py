@@ -99,3 +99,16 @@ def test_recommend_agrees_with_a_hand_check(reference_store, capsys):
     assert out["parameters"] == 66_000_000
     assert out["quality_value"] == pytest.approx(0.928)
     assert out["wh_per_1k"] == pytest.approx(statistics.fmean(runs), rel=1e-9)  # about 1.548 Wh per 1000
+
+
+def test_comparison_rows_export_with_units_and_reasons(reference_store):
+    from effdash.compare import compare, comparison_rows
+    from effdash.export import to_csv
+
+    with reference_store.session() as s:
+        cmp = compare(s, task="text-classification", metric="accuracy", dataset="imdb", threshold=0.9, basis="gpu")
+    rows = {r["model"]: r for r in comparison_rows(cmp)}
+    assert rows["lvwerra/distilbert-imdb"]["status"] == "recommended"
+    assert rows["distilbert/distilbert-base-uncased-finetuned-sst-2-english"]["status"].startswith("below threshold")
+    header = to_csv(comparison_rows(cmp)).splitlines()[0]
+    assert "Wh per 1000 inferences" in header and "gCO2e per 1000" in header
