@@ -48,5 +48,6 @@ with st.sidebar:
 page = st.navigation([
     st.Page("pages/compare.py", title="Compare", icon="⚖️", default=True),
     st.Page("pages/model.py", title="Model", icon="🔎"),
+    st.Page("pages/measure.py", title="Measure", icon="🔌"),
 ])
 page.run()
