@@ -128,6 +128,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     hub: LocalHub
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are written separately: avoid 40 ms delayed-ACK stalls
 
     def log_message(self, *args) -> None:  # keep test output clean
         pass
