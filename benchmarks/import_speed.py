@@ -1,0 +1,87 @@
+"""Import speed: `effdash import` of a 1,000,000-row native CSV vs a naive pandas load.
+
+Writes the CSV, then in the same run times, each in a fresh subprocess and a fresh SQLite file:
+  (a) `python -m effdash import FILE --db sqlite:///...` (validated, normalised, one transaction)
+  (b) `pandas.read_csv(FILE).to_sql(...)` into SQLite (no validation at all)
+and prints both times, the ratio (a)/(b) (target <= 1.0) and each process's peak memory.
+
+    .venv/bin/python benchmarks/import_speed.py            # 1,000,000 rows
+    .venv/bin/python benchmarks/import_speed.py --rows 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEADER = ["model_id", "task", "hardware", "energy_kwh", "inferences", "gpu_energy_kwh", "cpu_energy_kwh",
+          "ram_energy_kwh", "method", "dataset", "batch_size", "country_iso"]
+TASKS = ["text-classification", "question-answering", "summarization", "image-classification"]
+
+BASELINE = """
+import sqlite3, sys
+import pandas as pd
+df = pd.read_csv(sys.argv[1])
+with sqlite3.connect(sys.argv[2]) as conn:
+    df.to_sql("measurements", conn, index=False)
+"""
+
+
+def write_csv(path: Path, rows: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        for i in range(rows):
+            gpu, cpu, ram = rng.uniform(1e-4, 5e-3), rng.uniform(1e-5, 5e-4), rng.uniform(1e-5, 5e-4)
+            w.writerow([f"org{i % 50}/model-{i % 1000}", TASKS[i % 4], "NVIDIA A100-SXM4-80GB",
+                        f"{gpu + cpu + ram:.9g}", 1000, f"{gpu:.9g}", f"{cpu:.9g}", f"{ram:.9g}",
+                        "gpu=nvml_counter;cpu=estimate;ram=estimate", f"dataset-{i % 7}", 1 + i % 8, "FRA"])
+
+
+def run(cmd: list[str]) -> tuple[float, float, int]:
+    """(seconds, peak resident memory in MB, exit code) of one subprocess."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    if status:
+        print(err, file=sys.stderr)
+    return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        path = tmp / "measurements.csv"
+        write_csv(path, args.rows)
+        print(f"{args.rows:,} rows, {path.stat().st_size / 1e6:,.0f} MB CSV")
+        ours, ours_mb, rc = run([sys.executable, "-m", "effdash", "import", str(path),
+                                 "--db", f"sqlite:///{tmp / 'effdash.db'}"])
+        if rc:
+            print(f"effdash import failed (exit {rc})")
+            return 1
+        base, base_mb, rc = run([sys.executable, "-c", BASELINE, str(path), str(tmp / "naive.db")])
+        if rc:
+            print(f"baseline failed (exit {rc})")
+            return 1
+    print(f"effdash import (validated): {ours:7.2f} s, peak memory {ours_mb:6.0f} MB")
+    print(f"pandas read_csv + to_sql  : {base:7.2f} s, peak memory {base_mb:6.0f} MB")
+    print(f"ratio effdash / naive     : {ours / base:7.2f}  (target <= 1.0)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

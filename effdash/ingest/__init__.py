@@ -1,0 +1,83 @@
+"""Import of measurement files: detect the format, parse and validate every row into effdash's
+own terms, then store the file as one transaction (all-or-nothing unless the user chose to import
+only the valid rows).
+
+    from effdash.ingest import ImportOptions, Upload, import_file
+    plan = import_file(store, Upload.from_path("emissions.csv"), ImportOptions(task="text-classification",
+                       inferences=1000))
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Callable
+
+from effdash.ingest.detect import FORMATS, check_format, detect_csv, detect_json, unknown_format
+from effdash.ingest.errors import DuplicateFile, InvalidUpload, RowError
+from effdash.ingest.loader import Plan, run_in_transaction
+from effdash.ingest.reading import DEFAULT_MAX_BYTES, FileInfo, Upload, inspect, load_json
+from effdash.ingest.rows import ImportOptions, Parsed, Row
+from effdash.ingest.table import open_table
+
+__all__ = [
+    "FORMATS", "DEFAULT_MAX_BYTES", "DuplicateFile", "ImportOptions", "InvalidUpload", "Plan", "Row", "RowError",
+    "Upload", "detect_format", "import_file", "parse_upload", "plan_file",
+]
+
+_JSON_FORMATS = ("optimum-benchmark", "mlenergy")
+
+
+_MODULES = {"native": "native", "codecarbon": "codecarbon", "aienergyscore": "aienergyscore",
+            "optimum-benchmark": "optimum", "mlenergy": "mlenergy"}
+
+
+def _parser(fmt: str):
+    return importlib.import_module(f"effdash.ingest.{_MODULES[fmt]}").parse
+
+
+def parse_upload(upload: Upload, info: FileInfo, options: ImportOptions) -> Parsed:
+    """Detect (or take the user's) format and return the parser's stream of rows."""
+    fmt = check_format(options.format)
+    if info.is_json:
+        data = load_json(upload, info)
+        fmt = fmt or detect_json(data)
+        if fmt is None:
+            raise unknown_format(info.name, "JSON file")
+        if fmt not in _JSON_FORMATS:
+            raise InvalidUpload(info.name, f"this is a JSON file, but the {fmt} format is CSV.")
+        return _parser(fmt)(data, info, options)
+    table = open_table(upload, info)
+    fmt = fmt or detect_csv(table.header)
+    if fmt is None:
+        raise unknown_format(info.name, f"CSV file (its header reads: {', '.join(table.header)[:200]})")
+    if fmt in _JSON_FORMATS:
+        raise InvalidUpload(info.name, f"this is a CSV file, but the {fmt} format is JSON.")
+    return _parser(fmt)(table, options)
+
+
+def detect_format(upload: Upload, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
+    """The detected format of a file, or None when it cannot be told (never raises for unknown formats)."""
+    info = inspect(upload, max_bytes)
+    if info.is_json:
+        return detect_json(load_json(upload, info))
+    return detect_csv(open_table(upload, info).header)
+
+
+def import_file(store, upload: Upload, options: ImportOptions | None = None, *, dry_run: bool = False,
+                progress: Callable[[int], None] | None = None) -> Plan:
+    """Import one file as one transaction; raises InvalidUpload (nothing stored) when it is refused.
+
+    With ``dry_run`` the same work is done and rolled back: the returned plan says how many rows
+    are new, duplicates or rejected, with the reasons and a preview of the normalised rows.
+    """
+    options = options or ImportOptions()
+    info = inspect(upload, options.max_bytes or DEFAULT_MAX_BYTES)
+    parsed = parse_upload(upload, info, options)
+    plan = Plan(info.name, parsed.format, parsed.label, info.sha256, notes=list(parsed.notes), dry_run=dry_run)
+    return run_in_transaction(store.engine, plan, parsed.rows, valid_rows_only=options.valid_rows_only,
+                              dry_run=dry_run, hardware=options.hardware, progress=progress)
+
+
+def plan_file(store, upload: Upload, options: ImportOptions | None = None) -> Plan:
+    """What importing the file would do, without storing anything."""
+    return import_file(store, upload, options, dry_run=True)
