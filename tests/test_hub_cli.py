@@ -33,7 +33,7 @@ def test_sync_text_output_and_exit_code_when_one_fails(capsys, hub, db_url):
     assert code == 1
     lines = out.splitlines()
     assert lines[0].startswith(f"synced     {SST2_INT8} @ {SHA[SST2_INT8][:12]}: text-classification, 67.0M parameters")
-    assert f"quantized of {SST2}" in lines[0] and "1 card scores" in lines[0]
+    assert f"quantized of {SST2}" in lines[0] and "1 card score" in lines[0]
     assert lines[1].startswith("failed     nobody/none: The Hub has no model nobody/none")
     assert "Traceback" not in out + err
 

@@ -98,6 +98,33 @@ def test_parameters_derived_from_config_when_safetensors_is_absent(store, hub):
     assert r["parameters_source"].startswith(f"derived from config.json at revision {SHA[DISTIL]}")
 
 
+def test_a_derived_count_never_replaces_a_published_one(store, hub):
+    from effdash.records import get_or_create_model
+
+    with store.session() as s:
+        get_or_create_model(s, DISTIL, parameters=66_000_000, parameters_source="DistilBERT paper: 66M")
+    sync_models(store, [DISTIL], client=_client())
+    r = _record(store, DISTIL)
+    assert (r["parameters"], r["parameters_derived"], r["parameters_source"]) == (66_000_000, False,
+                                                                                 "DistilBERT paper: 66M")
+    assert r["license"] == "apache-2.0"  # the rest of the metadata is still filled in
+
+
+def test_unreadable_card_data_is_a_bad_response_not_a_crash(store, hub):
+    hub.models[SST2]["cardData"] = {"co2_eq_emissions": {"emissions": [1, 2]}, "base_model": {"odd": 1}}
+    hub.models[SST2]["baseModels"] = {"relation": "finetune", "models": [{"no_id": 1}]}
+    (o,) = sync_models(store, [SST2], client=_client()).outcomes
+    assert o.status == "failed" and "could not be read" in o.error
+    with store.session() as s:
+        assert stored_revisions_of(s) == {}
+
+
+def stored_revisions_of(session) -> dict:
+    from effdash.schema import Model
+
+    return {m.model_id: m.revision for m in session.scalars(select(Model))}
+
+
 def test_config_estimates_worked_out_by_hand():
     assert parameters_from_config(DISTILBERT_CONFIG) == 66_301_440
     assert parameters_from_config(LLAMA_CONFIG) == 1_235_746_816

@@ -54,8 +54,12 @@ def _sync_line(r: dict) -> str:
         params = f"{r['parameters'] / 1e6:,.1f}M parameters" + (" (derived)" if r["parameters_derived"] else "")
     bases = ", ".join(f"{b['relation']} of {b['model_id']}" for b in r["base_models"]) or "no base model"
     line = (f"{r['status']:<10} {r['model_id']} @ {(r['revision'] or '?')[:12]}: {r['pipeline_tag'] or 'task unknown'}, "
-            f"{params}, licence {r['license'] or 'unknown'}, {bases}, {r['quality_scores']} card scores")
+            f"{params}, licence {r['license'] or 'unknown'}, {bases}, {_scores(r['quality_scores'])}")
     return line + "".join(f"\n           warning: {w}" for w in r["warnings"])
+
+
+def _scores(n: int) -> str:
+    return f"{n} card score" + ("" if n == 1 else "s")
 
 
 def cmd_hub_discover(args) -> int:

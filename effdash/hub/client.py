@@ -184,7 +184,7 @@ class HubClient:
         except httpx2.TransportError as exc:
             raise HubUnavailable(f"Cannot reach the Hub at {self.endpoint} ({type(exc).__name__}). Check the "
                                  "network or HF_ENDPOINT; cached metadata stays in use.") from None
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, LookupError, TypeError, AttributeError) as exc:
             raise HubBadResponse(f"The Hub's answer for {what} is malformed or incomplete ({_brief(exc)}). "
                                  "Retry later; nothing was stored for it.") from None
 

@@ -80,7 +80,7 @@ class LocalHub:
         Handler.hub = hub
         self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="localhub", daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), name="localhub", daemon=True).start()
         return self
 
     def stop(self) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from effdash.errors import EffdashError
 from effdash.hub.client import HubClient
-from effdash.hub.errors import HubError
+from effdash.hub.errors import HubBadResponse, HubError
 from effdash.hub.parse import HubModel, parse_model_info
 from effdash.hub.storage import LISTING_SOURCE, stored_revisions, store_hub_model
 from effdash.schema import Model
@@ -69,9 +69,9 @@ def fetch_model(client: HubClient, model_id: str, known_revision: str | None = N
             warnings.append(f"parameter count unknown: {exc}")
     try:
         hub = parse_model_info(info, config)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise HubError(f"The Hub's answer for {model_id} could not be read ({type(exc).__name__}); "
-                       "nothing was stored for it.") from None
+    except Exception as exc:  # noqa: BLE001 - anything unexpected in foreign data is a bad response
+        raise HubBadResponse(f"The Hub's answer for {model_id} could not be read ({type(exc).__name__}); "
+                             "nothing was stored for it. Retry later.") from None
     hub.warnings.extend(warnings)
     return SyncOutcome(model_id, "synced", revision=sha, model=hub, warnings=hub.warnings)
 
