@@ -156,9 +156,10 @@ def test_composite_meter_takes_gpu_from_nvml_and_cpu_ram_from_the_other(monkeypa
 
 
 @pytest.mark.parametrize("pass_s, min_window_s, expected", [
-    (0.5, 1.0, 3),   # 1.0 s x 1.1 margin = 1.1 s; 1.1 / 0.5 = 2.2 -> 3 passes
+    (0.5, 1.0, 3),   # 1.0 s x 1.5 margin = 1.5 s; 1.5 / 0.5 = 3 passes
+    (0.4, 1.0, 4),   # 1.5 / 0.4 = 3.75 -> 4 whole passes
     (2.0, 1.0, 1),   # one pass already lasts longer than the window
-    (0.01, 2.0, 220),  # 2.2 / 0.01 = 220
+    (0.01, 2.0, 300),  # 3.0 / 0.01 = 300
 ])
 def test_short_windows_are_extended_by_whole_passes(pass_s, min_window_s, expected):
     assert passes_per_window(pass_s, min_window_s) == expected

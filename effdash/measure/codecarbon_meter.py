@@ -51,7 +51,7 @@ class CodeCarbonMeter:
             cpu_mode = next((getattr(h, "_mode", None) for h in self.tracker._hardware
                              if type(h).__name__ == "CPU"), None)
             self._methods = {"cpu": _COUNTER_MODES.get(cpu_mode, "estimate"), "ram": "estimate"}
-            if self.with_gpu:
+            if self.with_gpu and any(type(h).__name__ == "GPU" for h in self.tracker._hardware):
                 self._methods["gpu"] = "nvml_counter"  # CodeCarbon >= 3.3.2 reads the NVML counter
             self.cpu_mode = cpu_mode
         return self._methods

@@ -24,6 +24,9 @@ from effdash.measure.inputs import InputSet, load_input_set
 from effdash.measure.meters import Reading
 
 
+WINDOW_MARGIN = 1.5
+
+
 @dataclass
 class MeasureRequest:
     model: str  # Hub id or local folder
@@ -171,10 +174,11 @@ class ProtocolRun:
 
 
 def passes_per_window(pass_s: float, min_window_s: float) -> int:
-    """Whole passes needed so that a window lasts at least ``min_window_s`` (10 % margin)."""
+    """Whole passes needed so that a window lasts at least ``min_window_s``, with a 50 % margin
+    because the measured passes often run faster than the timed one."""
     if pass_s <= 0:
         return 1
-    return max(1, math.ceil(min_window_s * 1.1 / pass_s))
+    return max(1, math.ceil(min_window_s * WINDOW_MARGIN / pass_s))
 
 
 def run_protocol(request: MeasureRequest, runner, meter, *, input_set: InputSet | None = None,
