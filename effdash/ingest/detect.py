@@ -16,7 +16,7 @@ FORMATS: dict[str, str] = {
 
 def detect_csv(header: list[str]) -> str | None:
     cols = set(header)
-    if {"model_id", "task", "hardware"} <= cols:
+    if "model_id" in cols and cols & {"task", "hardware", "wh_per_1k", "energy_kwh"}:
         return "native"
     if {"energy_consumed", "codecarbon_version"} <= cols or {"energy_consumed", "project_name", "duration"} <= cols:
         return "codecarbon"
