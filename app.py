@@ -48,6 +48,7 @@ with st.sidebar:
 page = st.navigation([
     st.Page("pages/compare.py", title="Compare", icon="⚖️", default=True),
     st.Page("pages/model.py", title="Model", icon="🔎"),
+    st.Page("pages/upload.py", title="Upload", icon="📥"),
     st.Page("pages/measure.py", title="Measure", icon="🔌"),
     st.Page("pages/models.py", title="Models", icon="🗂️"),
 ])
