@@ -59,13 +59,22 @@ class ProgressSink:
             self.bar = None
 
 
+def _cpu_hardware(request) -> str | None:
+    """The hardware label of a CPU run (GPU runs may have failed because the GPU is missing)."""
+    if request.device != "cpu":
+        return None
+    from effdash.measure.environment import cpu_hardware_label
+
+    return cpu_hardware_label()
+
+
 def _record_failure(store, request, exc: BaseException, started_at, reporter) -> None:
     from effdash.measure.persist import save_failure
 
     error_type = getattr(exc, "error_type", "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed")
     reason = str(exc) or type(exc).__name__
     with store.session() as s:
-        save_failure(s, request, error_type, reason, None, started_at)
+        save_failure(s, request, error_type, reason, _cpu_hardware(request), started_at)
     if reporter is not None:
         reporter.failed(reason, cancelled=error_type == "interrupted")
 

@@ -33,6 +33,11 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown CPU"
 
 
+def cpu_hardware_label(cpu: str | None = None, count: int | None = None) -> str:
+    """The hardware label of a CPU-only measurement, e.g. ``CPU only: AMD EPYC (2 threads)``."""
+    return f"CPU only: {cpu or cpu_model()} ({count or os.cpu_count() or 1} threads)"
+
+
 def ram_gb() -> float:
     import psutil  # a CodeCarbon dependency
 
@@ -70,7 +75,7 @@ def detect(gpu: dict | None = None) -> Environment:
         detail.update(gpu)
         hardware = gpu["gpu_model"]
     else:
-        hardware = f"CPU only: {cpu} ({count} threads)"
+        hardware = cpu_hardware_label(cpu, count)
     return Environment(hardware=hardware, cpu_model=cpu, cpu_count=count, ram_gb=ram,
                        gpu_model=gpu["gpu_model"] if gpu else None, gpu_count=1 if gpu else None,
                        hardware_detail=detail, software=software_versions())

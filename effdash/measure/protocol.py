@@ -202,5 +202,8 @@ def run_protocol(request: MeasureRequest, runner, meter, *, input_set: InputSet 
         progress(Progress("quality", message=f"scoring {inputs.eval.metric} on {inputs.eval.dataset}"))
         quality = evaluate(runner, inputs.eval, batch_size=max(request.batch_size, 16))
     detail = {"pass_s": pass_s, "min_window_s": meter.min_window_s, **reps[-1].reading.detail}
+    if inputs.eval is not None and quality is None:
+        detail["quality_not_measured"] = ("skipped (--no-quality)" if not request.measure_quality else
+                                          "the model's labels do not name the evaluation set's classes")
     return MeasureResult(request, inputs, request.samples * passes, passes, reps, idle, meter.components(),
                          runner.settings, runner.parameters, quality, detail)

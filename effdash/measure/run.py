@@ -12,13 +12,13 @@ from effdash.measure.protocol import MeasureRequest, MeasureResult, Progress, ru
 def check_request(request: MeasureRequest) -> MeasureRequest:
     """Validate and normalise a request (task alias -> pipeline tag); errors name the option."""
     from effdash.carbon import grid_intensity
-    from effdash.errors import ConfigurationError
+    from effdash.errors import ConfigurationError, UnknownTask
     from effdash.measure.runners import SUPPORTED_TASKS
     from effdash.tasks import normalise_task
 
     try:
         task = normalise_task(request.task)
-    except Exception as exc:
+    except UnknownTask as exc:
         raise UnsupportedTask(str(exc)) from exc
     if task not in SUPPORTED_TASKS:
         raise UnsupportedTask(f"effdash cannot measure {task} yet. Measurable tasks: {', '.join(SUPPORTED_TASKS)}.")
