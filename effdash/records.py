@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from effdash.methods import weakest_tier
@@ -50,14 +50,26 @@ class RunEnergy:
         return sum(parts) if parts and all(p is not None for p in parts) else None
 
 
+def insert_unless_exists(session: Session, table, values: dict[str, Any], key: Sequence[str]) -> None:
+    """INSERT a row, doing nothing if a row with the same unique ``key`` exists, even one that
+    another process is inserting at this moment (no IntegrityError when two writers race)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:  # pragma: no cover - effdash supports SQLite and PostgreSQL
+        session.execute(insert(table).values(**values))
+        return
+    session.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(index_elements=list(key)))
+
+
 def get_or_create_model(session: Session, model_id: str, **fields: Any) -> Model:
     """The model row for ``model_id``; new rows get ``fields``, existing ones fill gaps only."""
     model = session.scalar(select(Model).where(Model.model_id == model_id))
     if model is None:
-        model = Model(model_id=model_id, **fields)
-        session.add(model)
-        session.flush()
-        return model
+        insert_unless_exists(session, Model.__table__, {"model_id": model_id, **fields}, ["model_id"])
+        model = session.scalar(select(Model).where(Model.model_id == model_id))
     for key, value in fields.items():
         if value is not None and getattr(model, key) is None:
             setattr(model, key, value)
@@ -75,11 +87,11 @@ def add_lineage(session: Session, model: Model, base_model_id: str, relation: st
 
 
 def get_or_create_source(session: Session, ref: SourceRef) -> Source:
-    source = session.scalar(select(Source).where(Source.kind == ref.kind, Source.citation == ref.citation))
+    found = select(Source).where(Source.kind == ref.kind, Source.citation == ref.citation)
+    source = session.scalar(found)
     if source is None:
-        source = Source(**ref.__dict__)
-        session.add(source)
-        session.flush()
+        insert_unless_exists(session, Source.__table__, dict(ref.__dict__), ["kind", "citation"])
+        source = session.scalar(found)
     return source
 
 
