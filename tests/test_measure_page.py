@@ -103,3 +103,18 @@ def test_page_explains_how_to_enable_measuring_when_torch_is_missing(page, monke
     page.run()
     assert "pip install -r requirements-measure.txt" in page.info[0].value
     assert not page.button
+
+
+def test_a_job_whose_worker_died_is_shown_as_failed(store):
+    import json
+    import subprocess
+    import sys
+
+    from effdash.schema import Job
+
+    worker = subprocess.Popen([sys.executable, "-c", "pass"])
+    worker.wait()  # the worker ended without reporting
+    with store.session() as s:
+        s.add(Job(kind="measure", status="running", params=json.dumps({"model": "m", "pid": worker.pid})))
+    job = list_jobs(store)[0]
+    assert job.status == "failed" and "ended without reporting" in job.message

@@ -138,7 +138,8 @@ def load_runner(model_ref: str, task: str, *, device: str = "cpu", new_tokens: i
         processor = _load_processor(kind, model_ref, task)
         model = getattr(transformers, auto_name).from_pretrained(model_ref).to(device).eval()
     except Exception as exc:  # transformers raises OSError, ValueError, KeyError... for a bad model
-        raise ModelLoadFailed(f"Cannot load {model_ref!r} for {task}: {str(exc).splitlines()[0][:300]}. "
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:300].rstrip(". ")
+        raise ModelLoadFailed(f"Cannot load {model_ref!r} for {task}: {reason}. "
                               "Check the model id or folder, and that it fits this task.") from exc
     settings: dict = {"auto_class": auto_name, "dtype": str(next(model.parameters()).dtype).removeprefix("torch."),
                       "torch_threads": torch.get_num_threads()}
