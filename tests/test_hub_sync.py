@@ -19,7 +19,7 @@ from effdash.hub.client import HubClient
 from effdash.hub.parse import parameters_from_config
 from effdash.hub.sync import discover, schedule_sync, sync_models
 from effdash.records import MeasurementIn, RunEnergy, SourceRef, add_measurement
-from effdash.schema import QualityScore, Source
+from effdash.schema import QualityScore
 from hubserver import (  # noqa: F401 (fixture)
     BERT,
     DISTIL,

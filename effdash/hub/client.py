@@ -163,7 +163,7 @@ class HubClient:
             return fn()
         except HubError:
             raise
-        except GatedRepoError as exc:
+        except GatedRepoError:
             raise HubAccessDenied(self._gated_message(what)) from None
         except RevisionNotFoundError:
             raise HubModelNotFound(f"The Hub no longer has the revision of {what} it just announced; "
