@@ -37,6 +37,11 @@ def as_of(when) -> str:
     return f"as of {when:%Y-%m-%d}" if when else "no Hub metadata yet"
 
 
+def plain(text: str) -> str:
+    """A model id as literal text inside Markdown (ids are user data: no links, no formatting)."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!<>|~$" else c for c in text)
+
+
 def millions(n) -> float | None:
     return round(n / 1e6, 1) if n else None
 
@@ -83,10 +88,11 @@ except EffdashError as exc:
     st.stop()
 
 chosen = next(m for m in models if m.model_id == model_id)
-st.caption(f"Metadata of {model_id}: {chosen.metadata_source or 'no source'}, {as_of(chosen.metadata_fetched_at)}.")
+st.caption(f"Metadata of {plain(model_id)}: {chosen.metadata_source or 'no source'}, "
+           f"{as_of(chosen.metadata_fetched_at)}.")
 if len(family.members) == 1:
-    st.info(f"No known base model or variants of {model_id}. `effdash hub sync {model_id}` fetches its lineage; "
-            "variants appear once they are synced or discovered.")
+    st.info(f"No known base model or variants of {plain(model_id)}. `effdash hub sync MODEL_ID` fetches its "
+            "lineage; variants appear once they are synced or discovered.")
 st.dataframe(pd.DataFrame([{
     "member": m.model_id + (" (selected)" if m.model_id == model_id else ""), "relation": m.role,
     "of": m.base_model_id, "parameters (M)": millions(m.parameters),

@@ -68,3 +68,14 @@ def test_language_slices_appear_per_row(app):
     side = app.dataframe[2].value
     assert sorted(zip(side["dataset"], side["slice"], side["accuracy (0..1)"])) == [
         ("xnli", "de", pytest.approx(0.778)), ("xnli", "fr", pytest.approx(0.793))]
+
+
+def test_a_model_id_is_shown_as_text_not_markdown(app, store):
+    from effdash.records import get_or_create_model
+
+    with store.session() as s:
+        get_or_create_model(s, "evil/[click](http://e.vil)")
+    app.text_input[0].set_value("evil").run()
+    caption = next(c.value for c in app.caption if c.value.startswith("Metadata of"))
+    assert caption.startswith(r"Metadata of evil/\[click\]\(http://e\.vil\):")  # no link is rendered
+    assert "no Hub metadata yet" in caption
