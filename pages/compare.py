@@ -9,6 +9,7 @@ from effdash.charts import energy_quality_chart
 from effdash.compare import compare, comparison_rows
 from effdash.errors import EffdashError
 from effdash.export import to_csv
+from effdash.hub.catalog import discovered_candidates
 from effdash.recommend import OBJECTIVES
 from effdash.store import data_version
 from effdash.tasks import task_label
@@ -28,6 +29,12 @@ def cached_tasks(url: str, version: tuple) -> list[str]:
 def cached_options(url: str, version: tuple, task: str):
     with store.session() as s:
         return list_quality_keys(s, task), list_groups(s, task), task_baselines(s, task)
+
+
+@st.cache_data(show_spinner=False)
+def cached_discovered(url: str, version: tuple, task: str):
+    with store.session() as s:
+        return discovered_candidates(s, task)
 
 
 @st.cache_data(show_spinner="Comparing…")
@@ -165,6 +172,15 @@ st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                             key.metric: st.column_config.NumberColumn(format="%.4f")})
 st.download_button("Download this comparison (CSV)", to_csv(rows), file_name=f"effdash-{task}-{key.dataset}.csv",
                    mime="text/csv", help="Cells that a spreadsheet would run as formulas are neutralised.")
+discovered = [d for d in cached_discovered(store.url, version, task) if d.model_id not in {r["model"] for r in rows}]
+if discovered:
+    st.subheader("Not measured yet (found on the Hugging Face Hub)")
+    st.dataframe(pd.DataFrame([
+        {"model": d.model_id, "downloads": d.downloads, "parameters (M)": d.parameters / 1e6 if d.parameters else None,
+         "licence": d.license, "metadata as of": d.metadata_fetched_at.date().isoformat() if d.metadata_fetched_at else None}
+        for d in discovered]), hide_index=True, width="stretch")
+    st.caption("Measure them on the **Measure** page (or `effdash measure MODEL --task TASK`), or import a "
+               "published figure on the **Upload** page, to compare them here.")
 if baselines:
     st.caption("Typical for this task: " + "; ".join(
         f"{b.wh_per_1k_mean:.0f} ± {b.wh_per_1k_std:.0f} Wh per 1000 inferences ({b.hardware}; {src.citation})"

@@ -84,3 +84,15 @@ def test_empty_database_explains_what_to_do(store, monkeypatch):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception
     assert "effdash init" in at.info[0].value
+
+
+def test_compare_lists_hub_candidates_not_measured_yet(reference_store, monkeypatch):
+    from effdash.records import get_or_create_model
+
+    with reference_store.session() as s:
+        get_or_create_model(s, "acme/tiny-sentiment", discovered_for_task="text-classification", downloads=1234)
+    monkeypatch.setenv("EFFDASH_DATABASE_URL", reference_store.url)
+    at = _imdb(AppTest.from_file(str(ROOT / "app.py"), default_timeout=60), 0.9)
+    assert any(h.value == "Not measured yet (found on the Hugging Face Hub)" for h in at.subheader)
+    found = at.dataframe[1].value
+    assert list(found["model"]) == ["acme/tiny-sentiment"] and list(found["downloads"]) == [1234]
