@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 
 import pytest
@@ -16,6 +17,8 @@ from effdash.hub.catalog import (
     stored_record,
 )
 from effdash.hub.client import HubClient
+from effdash.hub.errors import HubBadResponse, HubRateLimited, HubServerError
+from effdash.hub.localhub import LISTING, Fault
 from effdash.hub.parse import parameters_from_config
 from effdash.hub.sync import discover, schedule_sync, sync_models
 from effdash.records import MeasurementIn, RunEnergy, SourceRef, add_measurement
@@ -223,6 +226,20 @@ def test_discover_after_a_full_sync_keeps_the_full_metadata(store, hub):
     assert r["discovered_for_task"] == "text-classification" and r["quality_scores"] == 2
 
 
+@pytest.mark.parametrize("fault, error, words", [
+    (Fault("malformed"), HubBadResponse, "invalid JSON"),
+    (Fault("partial"), HubBadResponse, "malformed or incomplete"),  # an object where a list belongs
+    (Fault("server_error", status=502), HubServerError, "server error (502)"),
+    (Fault("rate_limit", retry_after_s=120), HubRateLimited, "wait 120 s"),
+])
+def test_discover_failures_store_nothing(store, hub, fault, error, words):
+    hub.faults[LISTING] = fault
+    before = _dump(store)
+    with pytest.raises(error, match=re.escape(words)):
+        discover(store, "text-classification", 3, client=_client())
+    assert _dump(store) == before
+
+
 def test_discover_refuses_a_limit_below_one(store, hub):
     from effdash.errors import EffdashError
 
@@ -248,7 +265,6 @@ def test_schedule_sync_never_fails_its_caller(store, hub, monkeypatch):
     thread.join(10)
     store.dispose()
     assert schedule_sync(["x/y"], object()) is None  # even a broken store argument does not raise
-    monkeypatch.setenv("EFFDASH_HUB_AUTOSYNC", "0")
 
 
 def test_schedule_sync_can_be_switched_off(store, hub, monkeypatch):

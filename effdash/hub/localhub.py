@@ -24,6 +24,10 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 
+#: Key of ``LocalHub.faults`` that makes the model listing misbehave.
+LISTING = "*listing*"
+
+
 @dataclass
 class Fault:
     """How the server misbehaves for one model id.
@@ -151,6 +155,9 @@ class _Handler(BaseHTTPRequestHandler):
     # --- answers -------------------------------------------------------------------------------
     def _listing(self, query: dict[str, list[str]]) -> None:
         hub = self.hub
+        fault = hub._take_fault(LISTING)
+        if fault is not None and self._fault(fault):
+            return
         rows = list(hub.models.values())
         if "pipeline_tag" in query:
             rows = [m for m in rows if m.get("pipeline_tag") == query["pipeline_tag"][0]]
