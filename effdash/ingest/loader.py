@@ -8,18 +8,20 @@ before is refused as a whole.
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import DateTime, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from effdash.ingest.errors import DuplicateFile, InvalidUpload, RowError
-from effdash.ingest.rows import Row
+from effdash.ingest.rows import Row, fingerprints, rows_as_columns
 from effdash.records import measurement_tiers
 from effdash.schema import ImportBatch, Measurement, MeasurementRepeat, Model, QualityScore, Source
 
@@ -28,6 +30,7 @@ LOOKUP_SLICE = 5_000
 KEPT_ERRORS = 1_000
 PREVIEW_ROWS = 20
 LOCK_WAIT_S = 600
+SQLITE_CACHE_KIB = 65_536
 
 M, R, Q = Measurement.__table__, MeasurementRepeat.__table__, QualityScore.__table__
 
@@ -58,6 +61,8 @@ def begin_write(conn: Connection) -> None:
     while True:
         try:
             if conn.dialect.name == "sqlite":
+                # A page cache that holds the indexes a large import updates (64 MB, this connection only).
+                conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             elif conn.dialect.name == "postgresql":
                 conn.execute(text("LOCK TABLE import_batches IN SHARE ROW EXCLUSIVE MODE"))
@@ -102,26 +107,35 @@ def measurement_values(row: Row, model_pk: int, source_pk: int, fingerprint: str
 
 
 class _Bulk:
-    """Bulk inserts of plain tuples. On SQLite, the statement compiled by SQLAlchemy Core for the
-    columns that hold values in this chunk is run with the driver's executemany (no per-row
-    parameter processing; datetimes are converted by the caller); elsewhere Core insert()."""
+    """Bulk inserts of plain tuples, chunk by chunk.
+
+    On SQLite the driver's executemany runs one INSERT per chunk in which columns that are NULL in
+    every row are left out and columns with one value in every row (source, time, hardware,
+    methods...) are written once as SQL literals: the parameters bound per row are only those that
+    vary. Datetimes are converted by the caller. Other databases get SQLAlchemy Core insert()."""
 
     def __init__(self, conn: Connection, table, columns: tuple[str, ...]):
         self.conn, self.table, self.columns = conn, table, columns
         self.raw = conn.dialect.name == "sqlite"
         self.datetime = {c: table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
                          for c in columns if isinstance(table.c[c].type, DateTime)} if self.raw else {}
-        self._sql: dict[tuple[str, ...], str] = {}
+        quote = conn.dialect.identifier_preparer.quote
+        self.names = [quote(c) for c in columns]
+        self.table_name = quote(table.name)
 
     def convert_datetime(self, column: str, value):
         return value if not self.raw or value is None else self.datetime[column](value)
 
-    def _statement(self, columns: tuple[str, ...]) -> str:
-        if columns not in self._sql:
-            compiled = insert(self.table).compile(dialect=self.conn.dialect, column_keys=list(columns))
-            assert [compiled.binds[n].key for n in compiled.positiontup] == list(columns)
-            self._sql[columns] = str(compiled)
-        return self._sql[columns]
+    @staticmethod
+    def _literal(value) -> str | None:
+        """An SQL literal for a number or text; None when the value must stay a bound parameter."""
+        if isinstance(value, bool) or value is None:
+            return None
+        if isinstance(value, (int, float)):
+            return repr(value) if value == value and value not in (float("inf"), float("-inf")) else None
+        if isinstance(value, str) and "\x00" not in value:
+            return "'" + value.replace("'", "''") + "'"
+        return None
 
     def run(self, rows: list[tuple]) -> None:
         if not rows:
@@ -129,10 +143,36 @@ class _Bulk:
         if not self.raw:
             self.conn.execute(insert(self.table), [dict(zip(self.columns, r)) for r in rows])
             return
-        by_column = list(zip(*rows))  # one tuple per column; columns that are all NULL are left out
-        keep = [i for i, col in enumerate(by_column) if col.count(None) != len(col)]
-        columns = tuple(self.columns[i] for i in keep)
-        self.conn.exec_driver_sql(self._statement(columns), list(zip(*(by_column[i] for i in keep))))
+        self.run_columns(list(zip(*rows)), len(rows))
+
+    def run_columns(self, columns: list, n: int) -> None:
+        """Insert ``n`` rows given column by column (in self.columns order): each a sequence of n
+        values, or one scalar that holds for every row."""
+        if not n:
+            return
+        if not self.raw:
+            cols = [c if isinstance(c, (list, tuple)) else [c] * n for c in columns]
+            self.run(list(zip(*cols)))
+            return
+        names, values, varying = [], [], []
+        for i, col in enumerate(columns):
+            if not isinstance(col, (list, tuple)):
+                literal = self._literal(col)
+                if col is None:
+                    continue
+                col = col if literal else [col] * n
+            else:
+                first = col[0]
+                if first is None and col.count(None) == n:
+                    continue  # NULL in every row: left out
+                same = type(first) is not float and col.count(first) == n
+                literal = self._literal(first) if same else None
+            names.append(self.names[i])
+            values.append(literal or "?")
+            if literal is None:
+                varying.append(col)
+        sql = f"INSERT INTO {self.table_name} ({', '.join(names)}) VALUES ({', '.join(values)})"
+        self.conn.exec_driver_sql(sql, list(zip(*varying)))
 
 
 def preview_record(row: Row) -> dict:
@@ -176,6 +216,18 @@ class _Writer:
             self.models[row.model_id] = pk
         return pk
 
+    def ensure_models(self, model_ids: set[str]) -> dict[str, int]:
+        """Primary keys of these models, creating the missing ones, in three statements."""
+        missing = [m for m in model_ids if m not in self.models]
+        if missing:
+            found = dict(self.conn.execute(select(Model.model_id, Model.id).where(Model.model_id.in_(missing))).all())
+            new = [m for m in missing if m not in found]
+            if new:
+                self.conn.execute(insert(Model), [{"model_id": m, "created_at": self.now} for m in new])
+                found.update(self.conn.execute(select(Model.model_id, Model.id).where(Model.model_id.in_(new))).all())
+            self.models.update(found)
+        return self.models
+
     def existing(self, fingerprints: list[str]) -> set[str]:
         """Which of these fingerprints are stored already (including earlier chunks of this file)."""
         found: set[str] = set()
@@ -189,9 +241,8 @@ class _Writer:
                                                .where(Measurement.fingerprint.in_(part))))
         return found
 
-    def write(self, chunk: list[Row], errors: list[RowError]) -> tuple[int, int]:
+    def write(self, chunk: list[Row], fps: list[str], errors: list[RowError]) -> tuple[int, int]:
         """Insert a chunk; returns (new, duplicates). Conflicting quality figures become row errors."""
-        fps = [r.fingerprint() for r in chunk]
         skip = self.existing(fps)
         params, runs = [], []
         for row, fp in zip(chunk, fps):
@@ -283,28 +334,88 @@ class _Rejections:
             self.kept.append(err)
 
 
+@dataclass
+class _Batch:
+    """A run of parsed rows (with their fingerprints) and row errors, in file order."""
+
+    rows: list[Row] = field(default_factory=list)
+    fingerprints: list[str] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.errors)
+
+
+def _batches(rows: Iterable[Row | RowError], hardware: str | None) -> Iterator[_Batch]:
+    batch = _Batch()
+    for item in rows:
+        if isinstance(item, RowError):
+            batch.errors.append(item)
+        else:
+            if hardware:
+                item.hardware = hardware
+            batch.rows.append(item)
+        if len(batch) >= CHUNK_ROWS:
+            yield _fingerprinted(batch)
+            batch = _Batch()
+    if len(batch):
+        yield _fingerprinted(batch)
+
+
+def _fingerprinted(batch: _Batch) -> _Batch:
+    batch.fingerprints = fingerprints(rows_as_columns(batch.rows)) if batch.rows else []
+    return batch
+
+
+def in_background(items: Iterator, depth: int = 2) -> Iterator:
+    """Run a generator in a thread, ``depth`` items ahead (bounded memory): parsing the next chunk
+    overlaps with the database writing the current one. Its exceptions are raised here."""
+    q: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+            put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(exc)
+
+    threading.Thread(target=work, name="effdash-import-parser", daemon=True).start()
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
 def load_rows(conn: Connection, plan: Plan, rows: Iterable[Row | RowError], *, source_pk: int,
               hardware: str | None, progress: Callable[[int], None] | None) -> int:
     """Stream rows into the open transaction, chunk by chunk; returns the number of errors."""
     writer = _Writer(conn, source_pk, plan.file_name)
     rejected = _Rejections()
-    chunk: list[Row] = []
     valid = 0
-    for item in rows:
-        if isinstance(item, RowError):
-            rejected.add(item)
-            continue
-        valid += 1
-        if hardware:
-            item.hardware = hardware
-        if len(plan.preview) < PREVIEW_ROWS:
-            plan.preview.append(preview_record(item))
-        chunk.append(item)
-        if len(chunk) >= CHUNK_ROWS:
-            _write(writer, plan, chunk, rejected, progress)
-            chunk = []
-    if chunk:
-        _write(writer, plan, chunk, rejected, progress)
+    for batch in in_background(_batches(rows, hardware)):
+        for err in batch.errors:
+            rejected.add(err)
+        valid += len(batch.rows)
+        for row in batch.rows[:PREVIEW_ROWS - len(plan.preview)]:
+            plan.preview.append(preview_record(row))
+        if batch.rows:
+            _write(writer, plan, batch, rejected, progress)
     plan.quality_new = writer.finish_quality()
     plan.rows_rejected = len(rejected.rows)
     plan.rows_total = valid + len(rejected.rows - {-1})
@@ -312,9 +423,9 @@ def load_rows(conn: Connection, plan: Plan, rows: Iterable[Row | RowError], *, s
     return rejected.count
 
 
-def _write(writer: _Writer, plan: Plan, chunk: list[Row], rejected: _Rejections, progress) -> None:
+def _write(writer: _Writer, plan: Plan, batch: _Batch, rejected: _Rejections, progress) -> None:
     conflicts: list[RowError] = []
-    new, dup = writer.write(chunk, conflicts)
+    new, dup = writer.write(batch.rows, batch.fingerprints, conflicts)
     for err in conflicts:
         rejected.add(err)
     plan.rows_new += new
@@ -324,15 +435,17 @@ def _write(writer: _Writer, plan: Plan, chunk: list[Row], rejected: _Rejections,
 
 
 def run_in_transaction(engine, plan: Plan, rows, *, valid_rows_only: bool, dry_run: bool,
-                       hardware: str | None = None, progress=None) -> Plan:
+                       hardware: str | None = None, progress=None, loader=None) -> Plan:
     """Import ``rows`` as one transaction: committed only if every row is valid (or the user chose
-    to import the valid rows only) and this is not a dry run; otherwise rolled back."""
+    to import the valid rows only) and this is not a dry run; otherwise rolled back.
+    ``loader`` replaces :func:`load_rows` (same signature), e.g. the columnar native loader."""
     with engine.connect() as conn:
         begin_write(conn)
         try:
             refuse_duplicate_file(conn, plan.file_name, plan.sha256)
             source_pk = open_batch(conn, plan)
-            n_errors = load_rows(conn, plan, rows, source_pk=source_pk, hardware=hardware, progress=progress)
+            n_errors = (loader or load_rows)(conn, plan, rows, source_pk=source_pk, hardware=hardware,
+                                             progress=progress)
             _check_outcome(plan, n_errors, valid_rows_only, dry_run)
             if dry_run:
                 conn.rollback()
@@ -350,6 +463,9 @@ def run_in_transaction(engine, plan: Plan, rows, *, valid_rows_only: bool, dry_r
         except BaseException:
             conn.rollback()
             raise
+        finally:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("PRAGMA cache_size=-2000")  # SQLite's default, for the pooled connection
     return plan
 
 

@@ -206,7 +206,9 @@ def parse(table: Table, options: ImportOptions) -> Parsed:
     unknown = [c for c in table.header if c not in COLUMNS]
     if unknown:
         notes.append(f"Ignored unknown column(s): {', '.join(unknown)} (not part of the native format).")
-    if any((options.task, options.model, options.hardware, options.inferences)):
-        notes.append("The native format names model, task, hardware and inferences in each row; "
-                     "--task/--model/--hardware/--inferences were not used.")
-    return Parsed(FORMAT, "effdash native CSV", _rows(table), notes)
+    if any((options.task, options.model, options.inferences)):
+        notes.append("The native format names model, task and inferences in each row; "
+                     "--task/--model/--inferences were not used.")
+    if options.hardware:
+        notes.append(f"Hardware set to {options.hardware!r} for every row (overrides the file).")
+    return Parsed(FORMAT, "effdash native CSV", _rows(table), notes, table.header, table.delimiter)

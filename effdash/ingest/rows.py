@@ -8,6 +8,7 @@ foreign file's shape.
 from __future__ import annotations
 
 import hashlib
+import struct
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterator
@@ -79,15 +80,32 @@ class Row:
         return None if self.gpu_energy_kwh is None else self.gpu_energy_kwh * 1e6 / self.inferences
 
     def fingerprint(self) -> str:
-        """Identity of the measurement: model, task, dataset, hardware, window, counts, energies,
-        settings, methods and time. Two rows with the same fingerprint are the same measurement."""
-        parts = (
-            self.model_id, self.task, self.dataset, self.hardware, self.window, self.inferences, self.repeats,
-            self.energy_kwh, self.gpu_energy_kwh, self.cpu_energy_kwh, self.ram_energy_kwh, self.batch_size,
-            self.precision, self.gpu_method, self.cpu_method, self.ram_method,
-            self.measured_at.isoformat() if self.measured_at else None, self.settings,
-        )
-        return hashlib.sha256("\x1f".join(map(repr, parts)).encode()).hexdigest()
+        """Identity of the measurement (see :func:`fingerprints`)."""
+        return fingerprints(rows_as_columns([self]))[0]
+
+
+#: The fields that identify a measurement: two rows equal in all of them are the same measurement.
+FP_TEXT = ("model_id", "task", "dataset", "hardware", "window", "precision", "gpu_method", "cpu_method",
+           "ram_method", "measured_at", "settings")
+FP_NUMBERS = ("inferences", "repeats", "energy_kwh", "gpu_energy_kwh", "cpu_energy_kwh", "ram_energy_kwh",
+              "batch_size")
+_PACK = struct.Struct(f"<{len(FP_NUMBERS)}d")
+
+
+def rows_as_columns(rows: list[Row]) -> dict[str, list]:
+    cols = {f: [getattr(r, f) for r in rows] for f in FP_TEXT + FP_NUMBERS if f != "measured_at"}
+    cols["measured_at"] = [r.measured_at.isoformat() if r.measured_at else None for r in rows]
+    return cols
+
+
+def fingerprints(cols: dict[str, list]) -> list[str]:
+    """SHA-256 of each row's identity fields, given column by column: the numbers packed as IEEE
+    doubles (absent = -1, which no valid count or energy can be), the texts joined by a unit
+    separator (absent = a record separator). Stable across versions of effdash's dependencies."""
+    texts = [["\x1e" if v is None else v for v in cols[f]] for f in FP_TEXT]
+    numbers = [[-1.0 if v is None else v for v in cols[f]] for f in FP_NUMBERS]
+    sha, pack, sep = hashlib.sha256, _PACK.pack, "\x1f".join
+    return [sha(pack(*n) + sep(t).encode()).hexdigest() for n, t in zip(zip(*numbers), zip(*texts))]
 
 
 @dataclass
@@ -113,3 +131,5 @@ class Parsed:
     label: str  # human name of the format, e.g. "CodeCarbon emissions.csv (38 columns)"
     rows: Iterator["Row | RowError"]
     notes: list[str] = field(default_factory=list)
+    header: list[str] | None = None  # CSV formats: the normalised header and the delimiter
+    delimiter: str | None = None

@@ -1,0 +1,228 @@
+"""The columnar fast path of the native CSV format, for large files.
+
+The file is read in chunks by pandas' C parser as text, and each column is checked as a whole:
+text columns by validating each *distinct* value with the same pydantic field as the row-by-row
+path (``NativeRow``), numbers with vectorised finite/positive checks, the energy rules with array
+arithmetic in the same order of operations as :func:`effdash.ingest.native._energy`. Rows are
+stored with the same values and fingerprints as the row-by-row path would store.
+
+It is optimistic: at the first cell it does not accept (or a column it does not handle) it
+raises :class:`Declined`, the transaction is rolled back, and the file is imported again row by
+row, which names every bad row. Nothing from the file is evaluated.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+from pydantic import ValidationError
+
+from effdash.ingest.loader import CHUNK_ROWS, M_COLUMNS, Plan, _Writer, in_background, preview_record
+from effdash.ingest.native import NativeRow, parse_methods
+from effdash.ingest.reading import FileInfo, Upload
+from effdash.ingest.rows import Row, fingerprints
+
+#: Columns the fast path handles; a file with any other column goes row by row.
+TEXT = ("model_id", "task", "hardware", "method", "dataset", "precision", "country_iso", "window", "basis")
+FLOATS = ("wh_per_1k", "energy_kwh", "gpu_energy_kwh", "cpu_energy_kwh", "ram_energy_kwh")
+INTS = ("inferences", "repeats", "batch_size")
+HANDLED = frozenset(TEXT + FLOATS + INTS)
+CHUNK = 50_000
+
+
+class Declined(Exception):
+    """The fast path does not handle this file (or a cell of it); import it row by row instead."""
+
+
+def eligible(header: list[str], delimiter: str) -> bool:
+    return delimiter != ";" and set(header) <= HANDLED and {"model_id", "task", "hardware"} <= set(header)
+
+
+_TEMPLATE = NativeRow.model_construct(model_id="m", task="text-classification", hardware="h")
+
+
+def _check_text(column: str, values: pd.Series) -> list:
+    """Each distinct cell validated by NativeRow's own field (model config included); '' = not given."""
+    mapping = {}
+    for raw in values.unique():
+        if raw == "" or raw.isspace():
+            mapping[raw] = NativeRow.model_fields[column].get_default(call_default_factory=True)
+            if column in ("model_id", "task", "hardware"):
+                raise Declined(column)
+            continue
+        try:
+            row = NativeRow.__pydantic_validator__.validate_assignment(_TEMPLATE.model_copy(), column, raw)
+        except ValidationError:
+            raise Declined(column) from None
+        mapping[raw] = getattr(row, column)
+    return [mapping[v] for v in values.tolist()]
+
+
+def _numbers(values: pd.Series, integer: bool) -> np.ndarray:
+    """Floats (NaN = not given); Declined for text that is not a finite positive number."""
+    text = values.str.strip()
+    given = text != ""
+    if integer and not text[given].str.isdigit().all():
+        raise Declined(values.name)
+    nums = pd.to_numeric(text.where(given, None), errors="coerce").to_numpy(dtype=float)
+    bad = given.to_numpy() & ~(np.isfinite(nums) & (nums > 0))
+    if bad.any():
+        raise Declined(values.name)
+    return nums
+
+
+def _py(arr: np.ndarray, integer: bool = False) -> list:
+    """Python values (None for NaN), as the row-by-row path holds them."""
+    if integer:
+        return [None if v != v else int(v) for v in arr.tolist()]
+    return [None if v != v else v for v in arr.tolist()]
+
+
+def _energy(c: dict, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(inferences, total kWh) by the rules of native._energy; Declined where a row breaks one."""
+    nan = np.full(n, np.nan)
+    energy, wh, inf = c.get("energy_kwh", nan), c.get("wh_per_1k", nan), c.get("inferences", nan)
+    parts = [c.get(f"{k}_energy_kwh", nan) for k in ("gpu", "cpu", "ram")]
+    if (~np.isnan(energy) & np.isnan(inf)).any():
+        raise Declined("inferences")
+    inferences = np.where(np.isnan(inf), 1000.0, inf)
+    from_wh = wh * inferences / 1e6
+    both = ~np.isnan(energy) & ~np.isnan(from_wh)
+    if both.any() and not all(math.isclose(a, b, rel_tol=0.01) for a, b in zip(energy[both], from_wh[both])):
+        raise Declined("wh_per_1k")
+    total = np.where(np.isnan(energy), from_wh, energy)
+    present = sum((~np.isnan(p)).astype(int) for p in parts)
+    if (np.isnan(total) & (present == 0)).any():
+        raise Declined("wh_per_1k")
+    parts_sum = np.nansum(np.vstack(parts), axis=0) if parts else np.zeros(n)
+    from_parts = np.where((present > 1) | np.isnan(parts[0]), parts_sum, np.nan)
+    total_given = ~np.isnan(total)
+    if (total_given & (parts_sum > total * 1.01)).any():
+        raise Declined("energy_kwh")
+    return inferences, np.where(total_given, total, np.where(present > 0, from_parts, np.nan))
+
+
+def _methods(method: pd.Series | None, n: int) -> tuple[list, list, list]:
+    if method is None:
+        return ["unknown"] * n, ["unknown"] * n, ["unknown"] * n
+    try:
+        table = {m: parse_methods(m) for m in method.unique()}
+    except ValueError:
+        raise Declined("method") from None
+    return ([table[m]["gpu"] for m in method], [table[m]["cpu"] for m in method], [table[m]["ram"] for m in method])
+
+
+def columns_of(df: pd.DataFrame, hardware: str | None) -> dict[str, list]:
+    """The chunk's normalised columns as Python lists (the values a Row would hold)."""
+    n = len(df)
+    nums = {c: _numbers(df[c], c in INTS) for c in FLOATS + INTS if c in df}
+    text = {c: _check_text(c, df[c]) for c in TEXT if c in df}
+    if "basis" in text and any(b != "total" for b in text["basis"]):
+        raise Declined("basis")
+    inferences, total = _energy(nums, n)
+    gpu_m, cpu_m, ram_m = _methods(df["method"] if "method" in df else None, n)
+    out = {
+        "model_id": text["model_id"], "task": text["task"],
+        "hardware": [hardware] * n if hardware else text["hardware"],
+        "dataset": text["dataset"] if "dataset" in text else [""] * n,
+        "window": text["window"] if "window" in text else ["inference"] * n,
+        "inferences": [int(v) for v in inferences], "energy_kwh": _py(total),
+        "repeats": _py(nums["repeats"], True) if "repeats" in nums else [1] * n,
+        "batch_size": _py(nums["batch_size"], True) if "batch_size" in nums else [None] * n,
+        "precision": text["precision"] if "precision" in text else [None] * n,
+        "country_iso": text["country_iso"] if "country_iso" in text else [None] * n,
+        "gpu_method": gpu_m, "cpu_method": cpu_m, "ram_method": ram_m,
+    }
+    out["repeats"] = [1 if r is None else r for r in out["repeats"]]
+    for k in ("gpu", "cpu", "ram"):
+        out[f"{k}_energy_kwh"] = _py(nums[f"{k}_energy_kwh"]) if f"{k}_energy_kwh" in nums else [None] * n
+    return out
+
+
+def row_at(c: dict[str, list], i: int, line: int) -> Row:
+    return Row(line=line, **{k: v[i] for k, v in c.items()})
+
+
+def chunks(upload: Upload, info: FileInfo, delimiter: str) -> Iterator[pd.DataFrame]:
+    with upload.opener() as fh:
+        reader = pd.read_csv(fh, sep=delimiter, dtype=object, keep_default_na=False, na_filter=False,
+                             encoding=info.encoding, chunksize=CHUNK, skip_blank_lines=True, engine="c")
+        for df in reader:
+            df.columns = [h.strip().lstrip("\ufeff").strip().lower() for h in df.columns]
+            yield df
+
+
+def _prepared(frames: Iterator[pd.DataFrame], hardware: str | None):
+    for df in frames:
+        cols = columns_of(df, hardware)
+        yield cols, fingerprints({**cols, "measured_at": [None] * len(df), "settings": [None] * len(df)})
+
+
+def load_columns(conn, plan: Plan, frames: Iterator[pd.DataFrame], *, source_pk: int, hardware: str | None,
+                 progress=None) -> int:
+    """Loader for run_in_transaction: every chunk checked as columns and bulk inserted; 0 errors
+    (any error raises Declined and the transaction is rolled back)."""
+    writer = _Writer(conn, source_pk, plan.file_name)
+    line = 2
+    for cols, fps in in_background(_prepared(frames, hardware)):
+        n = len(fps)
+        for i in range(min(n, 20 - len(plan.preview))):
+            plan.preview.append(preview_record(row_at(cols, i, line + i)))
+        _write(writer, plan, cols, fps)
+        plan.rows_total += n
+        line += n
+        if progress:
+            progress(plan.rows_new + plan.rows_duplicate)
+    return 0
+
+
+def _write(writer: _Writer, plan: Plan, c: dict[str, list], fps: list[str]) -> None:
+    n = len(fps)
+    pks = writer.ensure_models(set(c["model_id"]))
+    keep = _new_rows(writer, fps)
+    if keep is not None:
+        c = {k: [v[i] for i in keep] for k, v in c.items()}
+        fps = [fps[i] for i in keep]
+    plan.rows_duplicate += n - len(fps)
+    plan.rows_new += len(fps)
+    tiers = [_tier(g, cp, r, e, gm, cm, rm) for g, cp, r, e, gm, cm, rm in zip(
+        c["gpu_energy_kwh"], c["cpu_energy_kwh"], c["ram_energy_kwh"], c["energy_kwh"],
+        c["gpu_method"], c["cpu_method"], c["ram_method"])]
+    values = {
+        **c, "model_pk": [pks[m] for m in c["model_id"]], "fingerprint": fps, "source_pk": writer.source_pk,
+        "created_at": writer.now_db, "tier_gpu": [t[0] for t in tiers], "tier_total": [t[1] for t in tiers],
+        "gpu_method": [t[2] for t in tiers], "cpu_method": [t[3] for t in tiers], "ram_method": [t[4] for t in tiers],
+    }
+    writer.bulk.run_columns([values.get(col) for col in M_COLUMNS], len(fps))
+
+
+_TIERS: dict = {}
+
+
+def _tier(g, c, r, e, gm, cm, rm) -> tuple:
+    """(tier_gpu, tier_total, gpu/cpu/ram method as stored) of one row, as measurement_values does."""
+    key = (g is None, c is None, r is None, e is None, gm, cm, rm)
+    if key not in _TIERS:
+        row = Row(line=0, model_id="m", task="t", hardware="h", inferences=1, energy_kwh=e, gpu_energy_kwh=g,
+                  cpu_energy_kwh=c, ram_energy_kwh=r, gpu_method=gm, cpu_method=cm, ram_method=rm)
+        from effdash.ingest.loader import measurement_values
+
+        v = dict(zip(M_COLUMNS, measurement_values(row, 0, 0, "", None, None)))
+        _TIERS[key] = (v["tier_gpu"], v["tier_total"], v["gpu_method"], v["cpu_method"], v["ram_method"])
+    return _TIERS[key]
+
+
+def _new_rows(writer: _Writer, fps: list[str]) -> list[int] | None:
+    """Indexes of rows not yet stored (nor earlier in the chunk); None when all are new."""
+    seen = writer.existing(fps)
+    if not seen and len(set(fps)) == len(fps):
+        return None
+    keep = []
+    for i, fp in enumerate(fps):
+        if fp not in seen:
+            seen.add(fp)
+            keep.append(i)
+    return keep
