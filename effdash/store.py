@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +19,7 @@ from effdash.errors import ConfigurationError, DatabaseUnavailable, SchemaTooNew
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+MIGRATION_LOCK_KEY = 0x6566_6664  # "effd": PostgreSQL advisory lock held while migrating
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -71,8 +72,41 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise migrations between processes opening the same database at once."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        import fcntl
+
+        with open(f"{database}-migrate.lock", "a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            yield
+    elif engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                conn.commit()
+    else:
+        yield
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Migrate the database to ``revision``; refuse a database newer than this code."""
+    try:
+        with _migration_lock(engine):
+            _upgrade_locked(engine, revision)
+    except OperationalError as exc:
+        raise DatabaseUnavailable(
+            f"Cannot open the database {engine.url.render_as_string(hide_password=True)}: {exc.orig}. "
+            "Check the URL and that the server is running."
+        ) from exc
+
+
+def _upgrade_locked(engine: Engine, revision: str) -> None:
     script = ScriptDirectory.from_config(_alembic_config(engine))
     try:
         current = current_revision(engine)
@@ -88,7 +122,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             "it was upgraded by a newer effdash. Upgrade effdash (pip install -U effdash) "
             "or point --db at another database."
         )
-    command.upgrade(_alembic_config(engine), revision)
+    target = script.get_current_head() if revision == "head" else revision
+    if current != target:
+        command.upgrade(_alembic_config(engine), revision)
 
 
 class Store:
