@@ -151,14 +151,15 @@ def load_candidates(session: Session, task: str, group: ComparisonGroup | None, 
     pks = set(energy) | set(quality)
     if not pks:
         return []
-    models = {m.id: m for m in session.scalars(select(Model).where(Model.id.in_(pks)))}
+    models = {pk: (model_id, params) for pk, model_id, params in session.execute(
+        select(Model.id, Model.model_id, Model.parameters).where(Model.id.in_(pks)))}
     others = _other_groups(session, task, set(quality) - set(energy), group) if group else {}
     sources = _sources_by_model(session, task, set(energy))
     out = []
-    for pk in sorted(pks, key=lambda p: models[p].model_id):
+    for pk in sorted(pks, key=lambda p: models[p][0]):
         q = quality.get(pk)
         out.append(Candidate(
-            model_id=models[pk].model_id, parameters=models[pk].parameters,
+            model_id=models[pk][0], parameters=models[pk][1],
             **energy.get(pk, {}), quality=q[0] if q else None, quality_scores=q[1] if q else 0,
             other_groups=tuple(others.get(pk, ())), sources=tuple(sources.get(pk, ())),
         ))

@@ -24,7 +24,7 @@ class Comparison:
     task: str
     key: QualityKey
     group: ComparisonGroup
-    groups: list[GroupSummary]
+    groups: list[GroupSummary]  # the task's groups; empty when the caller gave the group
     grid: GridIntensity
     request: Request
     result: Recommendation
@@ -83,7 +83,7 @@ def compare(session: Session, *, task: str, threshold: float, metric: str | None
     if group is None:
         group, groups = pick_group(session, task, key, hardware, basis)
     else:
-        groups = list_groups(session, task)
+        groups = []  # the caller chose the group, so it has the list already (the Compare page does)
     request = Request(
         threshold=threshold, objective=objective, higher_is_better=metric_higher_is_better(session, task, key),
         daily_inferences=daily_inferences, rate_by_class=task == "text-generation",
@@ -93,26 +93,29 @@ def compare(session: Session, *, task: str, threshold: float, metric: str | None
     return Comparison(task, key, group, groups, grid, request, recommend(candidates, request, grid, key.label))
 
 
-def status(candidate, result: Recommendation) -> str:
-    """'recommended', 'qualifies', or the reason the candidate was excluded."""
+def status(candidate, result: Recommendation, reasons: dict[str, str] | None = None) -> str:
+    """'recommended', 'qualifies', or the reason the candidate was excluded.
+
+    ``reasons`` (model id -> exclusion reason) may be passed in when asking for many candidates,
+    so that each lookup is a dict access instead of a scan of ``result.excluded``."""
     if result.recommended and candidate.model_id == result.recommended.model_id:
         return "recommended"
-    for excluded in result.excluded:
-        if excluded.candidate.model_id == candidate.model_id:
-            return excluded.reason
-    return "qualifies"
+    if reasons is None:
+        reasons = {e.candidate.model_id: e.reason for e in result.excluded}
+    return reasons.get(candidate.model_id, "qualifies")
 
 
 def comparison_rows(cmp: Comparison) -> list[dict]:
     """One row per candidate (measured in the group, or scored but excluded), units in the names."""
     res = cmp.result
     unmeasured = [e.candidate for e in res.excluded if e.candidate.wh_per_1k is None]
+    reasons = {e.candidate.model_id: e.reason for e in res.excluded}
     return [
         {
             "model": c.model_id, "parameters (M)": c.parameters / 1e6 if c.parameters else None,
             "Wh per 1000 inferences": c.wh_per_1k, "± spread": c.wh_per_1k_std,
             "gCO2e per 1000": c.g_co2e_per_1k, cmp.key.metric: c.quality, "stars": c.stars,
-            "measurements": c.measurements, "repeats": c.repeats, "status": status(c, res),
+            "measurements": c.measurements, "repeats": c.repeats, "status": status(c, res, reasons),
             "group": cmp.group.label if c.wh_per_1k is not None else None, "source": "; ".join(c.sources),
         }
         for c in res.candidates + unmeasured
