@@ -52,4 +52,7 @@ page = st.navigation([
     st.Page("pages/measure.py", title="Measure", icon="🔌"),
     st.Page("pages/models.py", title="Models", icon="🗂️"),
 ])
-page.run()
+try:
+    page.run()
+except EffdashError as exc:  # e.g. the database went away mid-session: say so; the next action retries
+    st.error(str(exc))

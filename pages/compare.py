@@ -15,7 +15,11 @@ from effdash.store import data_version
 from effdash.tasks import task_label
 
 store = st.session_state["store"]
-version = data_version(store)
+try:  # the database may have gone away since the last rerun: say so, the next action retries
+    version = data_version(store)
+except EffdashError as exc:
+    st.error(str(exc))
+    st.stop()
 qp = st.query_params
 
 

@@ -8,8 +8,12 @@ from effdash.models_view import list_model_ids, model_detail
 
 store = st.session_state["store"]
 
-with store.session() as s:
-    model_ids = list_model_ids(s)
+try:  # the database may have gone away since the last rerun: say so, the next action retries
+    with store.session() as s:
+        model_ids = list_model_ids(s)
+except EffdashError as exc:
+    st.error(str(exc))
+    st.stop()
 if not model_ids:
     st.info("No models yet. Run `python -m effdash init` to load the bundled reference data.")
     st.stop()

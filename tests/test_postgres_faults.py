@@ -133,10 +133,6 @@ def test_a_stopped_server_gives_a_clear_message_then_recovers(server, pg_store):
     assert cli.returncode == 0 and '"model_id": "fault/model"' in cli.stdout
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug, reported to the lead in notes/issue-6.md: pages call data_version(store) outside any "
-    "try, so a DatabaseUnavailable mid-session becomes Streamlit's redacted 'This app has encountered "
-    "an error' instead of st.error"))
 def test_the_dashboard_shows_an_error_while_the_server_is_down_and_recovers(server, pg_store, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
