@@ -6,10 +6,8 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from effdash.schema import ImportBatch, Measurement

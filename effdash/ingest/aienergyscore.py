@@ -15,10 +15,9 @@ import json
 import math
 from datetime import datetime
 from pathlib import PurePath
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from typing_extensions import Annotated
 
 from effdash.ingest.errors import InvalidUpload, RowError
 from effdash.ingest.fields import (

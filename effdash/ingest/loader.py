@@ -8,18 +8,17 @@ before is refused as a whole.
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import DateTime, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from effdash.ingest.bulk import BulkInsert, in_background
 from effdash.ingest.errors import DuplicateFile, InvalidUpload, RowError
 from effdash.ingest.rows import Row, fingerprints, rows_as_columns
 from effdash.records import measurement_tiers
@@ -106,75 +105,6 @@ def measurement_values(row: Row, model_pk: int, source_pk: int, fingerprint: str
     )
 
 
-class _Bulk:
-    """Bulk inserts of plain tuples, chunk by chunk.
-
-    On SQLite the driver's executemany runs one INSERT per chunk in which columns that are NULL in
-    every row are left out and columns with one value in every row (source, time, hardware,
-    methods...) are written once as SQL literals: the parameters bound per row are only those that
-    vary. Datetimes are converted by the caller. Other databases get SQLAlchemy Core insert()."""
-
-    def __init__(self, conn: Connection, table, columns: tuple[str, ...]):
-        self.conn, self.table, self.columns = conn, table, columns
-        self.raw = conn.dialect.name == "sqlite"
-        self.datetime = {c: table.c[c].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
-                         for c in columns if isinstance(table.c[c].type, DateTime)} if self.raw else {}
-        quote = conn.dialect.identifier_preparer.quote
-        self.names = [quote(c) for c in columns]
-        self.table_name = quote(table.name)
-
-    def convert_datetime(self, column: str, value):
-        return value if not self.raw or value is None else self.datetime[column](value)
-
-    @staticmethod
-    def _literal(value) -> str | None:
-        """An SQL literal for a number or text; None when the value must stay a bound parameter."""
-        if isinstance(value, bool) or value is None:
-            return None
-        if isinstance(value, (int, float)):
-            return repr(value) if value == value and value not in (float("inf"), float("-inf")) else None
-        if isinstance(value, str) and "\x00" not in value:
-            return "'" + value.replace("'", "''") + "'"
-        return None
-
-    def run(self, rows: list[tuple]) -> None:
-        if not rows:
-            return
-        if not self.raw:
-            self.conn.execute(insert(self.table), [dict(zip(self.columns, r)) for r in rows])
-            return
-        self.run_columns(list(zip(*rows)), len(rows))
-
-    def run_columns(self, columns: list, n: int) -> None:
-        """Insert ``n`` rows given column by column (in self.columns order): each a sequence of n
-        values, or one scalar that holds for every row."""
-        if not n:
-            return
-        if not self.raw:
-            cols = [c if isinstance(c, (list, tuple)) else [c] * n for c in columns]
-            self.run(list(zip(*cols)))
-            return
-        names, values, varying = [], [], []
-        for i, col in enumerate(columns):
-            if not isinstance(col, (list, tuple)):
-                literal = self._literal(col)
-                if col is None:
-                    continue
-                col = col if literal else [col] * n
-            else:
-                first = col[0]
-                if first is None and col.count(None) == n:
-                    continue  # NULL in every row: left out
-                same = type(first) is not float and col.count(first) == n
-                literal = self._literal(first) if same else None
-            names.append(self.names[i])
-            values.append(literal or "?")
-            if literal is None:
-                varying.append(col)
-        sql = f"INSERT INTO {self.table_name} ({', '.join(names)}) VALUES ({', '.join(values)})"
-        self.conn.exec_driver_sql(sql, list(zip(*varying)))
-
-
 def preview_record(row: Row) -> dict:
     """A normalised row as the user sees it before importing."""
     q = row.quality[0] if row.quality else None
@@ -188,13 +118,13 @@ def preview_record(row: Row) -> dict:
     }
 
 
-class _Writer:
+class ChunkWriter:
     """Writes one file's rows inside one open transaction."""
 
     def __init__(self, conn: Connection, source_pk: int, file_name: str):
         self.conn, self.source_pk, self.file_name = conn, source_pk, file_name
         self.now = datetime.now(timezone.utc)
-        self.bulk = _Bulk(conn, M, M_COLUMNS)
+        self.bulk = BulkInsert(conn, M, M_COLUMNS)
         self.now_db = self.bulk.convert_datetime("created_at", self.now)
         self.models: dict[str, int] = {}
         self.quality: dict[tuple, tuple[float, int]] = {}
@@ -367,45 +297,10 @@ def _fingerprinted(batch: _Batch) -> _Batch:
     return batch
 
 
-def in_background(items: Iterator, depth: int = 2) -> Iterator:
-    """Run a generator in a thread, ``depth`` items ahead (bounded memory): parsing the next chunk
-    overlaps with the database writing the current one. Its exceptions are raised here."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-    done = object()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-            put(done)
-        except BaseException as exc:  # handed to the consumer, which raises it
-            put(exc)
-
-    threading.Thread(target=work, name="effdash-import-parser", daemon=True).start()
-    try:
-        while (item := q.get()) is not done:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-
-
 def load_rows(conn: Connection, plan: Plan, rows: Iterable[Row | RowError], *, source_pk: int,
               hardware: str | None, progress: Callable[[int], None] | None) -> int:
     """Stream rows into the open transaction, chunk by chunk; returns the number of errors."""
-    writer = _Writer(conn, source_pk, plan.file_name)
+    writer = ChunkWriter(conn, source_pk, plan.file_name)
     rejected = _Rejections()
     valid = 0
     for batch in in_background(_batches(rows, hardware)):
@@ -423,7 +318,7 @@ def load_rows(conn: Connection, plan: Plan, rows: Iterable[Row | RowError], *, s
     return rejected.count
 
 
-def _write(writer: _Writer, plan: Plan, batch: _Batch, rejected: _Rejections, progress) -> None:
+def _write(writer: ChunkWriter, plan: Plan, batch: _Batch, rejected: _Rejections, progress) -> None:
     conflicts: list[RowError] = []
     new, dup = writer.write(batch.rows, batch.fingerprints, conflicts)
     for err in conflicts:

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
-from effdash.ingest.loader import CHUNK_ROWS, M_COLUMNS, Plan, _Writer, in_background, preview_record
+from effdash.ingest.bulk import in_background
+from effdash.ingest.loader import M_COLUMNS, ChunkWriter, Plan, measurement_values, preview_record
 from effdash.ingest.native import NativeRow, parse_methods
 from effdash.ingest.reading import FileInfo, Upload
 from effdash.ingest.rows import Row, fingerprints
@@ -165,7 +166,7 @@ def load_columns(conn, plan: Plan, frames: Iterator[pd.DataFrame], *, source_pk:
                  progress=None) -> int:
     """Loader for run_in_transaction: every chunk checked as columns and bulk inserted; 0 errors
     (any error raises Declined and the transaction is rolled back)."""
-    writer = _Writer(conn, source_pk, plan.file_name)
+    writer = ChunkWriter(conn, source_pk, plan.file_name)
     line = 2
     for cols, fps in in_background(_prepared(frames, hardware)):
         n = len(fps)
@@ -179,7 +180,7 @@ def load_columns(conn, plan: Plan, frames: Iterator[pd.DataFrame], *, source_pk:
     return 0
 
 
-def _write(writer: _Writer, plan: Plan, c: dict[str, list], fps: list[str]) -> None:
+def _write(writer: ChunkWriter, plan: Plan, c: dict[str, list], fps: list[str]) -> None:
     n = len(fps)
     pks = writer.ensure_models(set(c["model_id"]))
     keep = _new_rows(writer, fps)
@@ -208,14 +209,12 @@ def _tier(g, c, r, e, gm, cm, rm) -> tuple:
     if key not in _TIERS:
         row = Row(line=0, model_id="m", task="t", hardware="h", inferences=1, energy_kwh=e, gpu_energy_kwh=g,
                   cpu_energy_kwh=c, ram_energy_kwh=r, gpu_method=gm, cpu_method=cm, ram_method=rm)
-        from effdash.ingest.loader import measurement_values
-
         v = dict(zip(M_COLUMNS, measurement_values(row, 0, 0, "", None, None)))
         _TIERS[key] = (v["tier_gpu"], v["tier_total"], v["gpu_method"], v["cpu_method"], v["ram_method"])
     return _TIERS[key]
 
 
-def _new_rows(writer: _Writer, fps: list[str]) -> list[int] | None:
+def _new_rows(writer: ChunkWriter, fps: list[str]) -> list[int] | None:
     """Indexes of rows not yet stored (nor earlier in the chunk); None when all are new."""
     seen = writer.existing(fps)
     if not seen and len(set(fps)) == len(fps):
