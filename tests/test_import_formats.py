@@ -209,3 +209,16 @@ def test_published_leaderboard_figures_import_unchanged(store, tmp_path):
         m = ms[r["model_id"]]
         assert m.gpu_wh_per_1k == pytest.approx(float(r["total_gpu_energy"]) * 1000)
         assert m.source_stars == int(r["star_rating_1_to_5"])
+
+
+def test_source_stars_are_kept_and_effdash_rates_on_its_own(store):
+    from effdash.ratings import ratings
+
+    do_import(store, "text_generation.csv")
+    with store.session() as s:
+        _, rows = ratings(s, "text-generation")
+    # effdash's own rule on this cohort: range 1.313333..8.921289 Wh per 1000, five equal bands;
+    # gpt2 at 2.146239 is in band floor(5 * 0.832906 / 7.607956) = 0 -> 5 stars, gpt2-xl at the top -> 1.
+    assert [(r["model_id"], r["stars"]) for r in rows] == [
+        ("distilbert/distilgpt2", 5), ("openai-community/gpt2", 5), ("openai-community/gpt2-xl", 1)]
+    assert measurements(store)["openai-community/gpt2-xl"].source_stars == 4  # the leaderboard's own, kept

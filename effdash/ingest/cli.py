@@ -48,6 +48,9 @@ def _import_one(store, path: str, args) -> bool:
     except InvalidUpload as exc:
         print(f"effdash: refused {exc}", file=sys.stderr)
         return False
+    except OSError as exc:
+        print(f"effdash: error: {path}: cannot be read ({exc.strerror or exc}).", file=sys.stderr)
+        return False
     print("\n".join(format_plan(plan)))
     return True
 
