@@ -103,6 +103,19 @@ def _energy_by_model(session: Session, task: str, group: ComparisonGroup) -> dic
     return out
 
 
+def scored_models_in_group(session: Session, task: str, group: ComparisonGroup, key: QualityKey) -> int:
+    """How many models have both energy in ``group`` and a score for ``key`` (counted in SQL)."""
+    energy = _energy_expr(group.basis)
+    scored = select(QualityScore.model_pk).where(
+        QualityScore.task == task, QualityScore.metric == key.metric, QualityScore.dataset == key.dataset,
+        QualityScore.split == key.split, QualityScore.slice == key.slice)
+    return session.scalar(
+        select(func.count(distinct(Measurement.model_pk)))
+        .where(Measurement.task == task, Measurement.hardware == group.hardware, Measurement.window == group.window,
+               _tier_col(group.basis) == group.tier, energy.is_not(None), Measurement.model_pk.in_(scored))
+    )
+
+
 def _quality_by_model(session: Session, task: str, key: QualityKey) -> dict[int, tuple[float, int]]:
     stmt = (
         select(QualityScore.model_pk, func.avg(QualityScore.value / QualityScore.scale_max), func.count())

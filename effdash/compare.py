@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from effdash.candidates import GroupSummary, QualityKey, list_groups, list_quality_keys, load_candidates
+from effdash.candidates import (GroupSummary, QualityKey, list_groups, list_quality_keys, load_candidates,
+                                scored_models_in_group)
 from effdash.carbon import GridIntensity, grid_intensity
 from effdash.errors import EffdashError
 from effdash.methods import ComparisonGroup
@@ -61,9 +62,8 @@ def pick_group(session: Session, task: str, key: QualityKey, hardware: str | Non
             f"No {task} measurements" + (f" on hardware matching {hardware!r}" if hardware else "")
             + (f" with basis {basis!r}" if basis else "") + ". Import or measure some first."
         )
-    def overlap(g: GroupSummary) -> int:
-        return sum(1 for c in load_candidates(session, task, g.group, key) if c.wh_per_1k is not None and c.quality is not None)
-    best = max(groups, key=lambda g: (overlap(g), g.models, g.group.basis == "gpu"))
+    overlap = {g.group: scored_models_in_group(session, task, g.group, key) for g in groups}
+    best = max(groups, key=lambda g: (overlap[g.group], g.models, g.group.basis == "gpu"))
     return best.group, groups
 
 
