@@ -1,12 +1,12 @@
 """Many processes at once, on SQLite and PostgreSQL: 8 ``effdash import`` processes write
 different files while 3 reader processes read the whole time.
 
-Each file w0..w7 holds 201 rows: 200 models of its own (conc/w<i>-m000..m199, each with an
+Each file w0..w7 holds 101 rows: 100 models of its own (conc/w<i>-m000..m099, each with an
 accuracy) and one row for the model conc/shared that every file names (on its own dataset),
 so the 8 imports race to create that model. Expected afterwards, worked out from the files:
-  measurements 8 x 201 = 1608, models 8 x 200 + 1 = 1601, quality scores 8 x 200 = 1600,
+  measurements 8 x 101 = 808, models 8 x 100 + 1 = 801, quality scores 8 x 100 = 800,
   import batches 8, and no user-visible error. A file is one transaction, so every reader
-  must only ever see a multiple of 201 measurements.
+  must only ever see a multiple of 101 measurements.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from effdash.schema import ImportBatch, Measurement, Model, QualityScore
 from effdash.store import Store
 
-WRITERS, ROWS_PER_FILE = 8, 201
+WRITERS, ROWS_PER_FILE = 8, 101
 HEADER = "model_id,task,hardware,wh_per_1k,basis,method,dataset,quality_metric,quality_value\n"
 
 READER = r"""
@@ -88,7 +88,7 @@ def test_eight_importers_and_three_readers_at_once(db_url, tmp_path):
 
     for out, err, code in results:
         assert code == 0, err
-        assert err == "" and "201 new, 0 duplicates skipped, 0 rejected" in out
+        assert err == "" and "101 new, 0 duplicates skipped, 0 rejected" in out
     for out, err, code in seen:
         assert code == 0 and "Traceback" not in err, err
         report = json.loads(out)
@@ -96,7 +96,7 @@ def test_eight_importers_and_three_readers_at_once(db_url, tmp_path):
         assert report["reads"] >= 1
         print("reader saw measurement counts", report["seen"], "in", report["reads"], "reads")
         assert all(n % ROWS_PER_FILE == 0 and 0 <= n <= WRITERS * ROWS_PER_FILE for n in report["seen"])
-    assert counts(db_url) == {"measurements": 1608, "models": 1601, "quality_scores": 1600, "import_batches": 8}
+    assert counts(db_url) == {"measurements": 808, "models": 801, "quality_scores": 800, "import_batches": 8}
 
 
 WRITER = r"""
