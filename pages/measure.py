@@ -8,6 +8,8 @@ from effdash.measure.jobs import ACTIVE, list_jobs, request_cancel, start_measur
 from effdash.measure.runners import SUPPORTED_TASKS
 from effdash.tasks import task_label
 
+if "store" not in st.session_state:  # opened without the router (a deep link on a fresh server)
+    st.switch_page("app.py", query_params={**st.query_params.to_dict(), "goto": "measure"})
 store = st.session_state["store"]
 
 st.title("Measure a model on this machine")
@@ -51,9 +53,22 @@ if started:
             st.error(f"Could not start the measurement. {exc}")
 
 
+def cancel(job_id: int) -> None:
+    try:
+        request_cancel(store, job_id)
+    except EffdashError as exc:
+        st.error(f"Could not cancel measurement #{job_id}. {exc}")
+        return
+    st.rerun(scope="fragment")
+
+
 @st.fragment(run_every=2.0)
 def jobs_panel() -> None:
-    jobs = list_jobs(store)
+    try:
+        jobs = list_jobs(store)
+    except EffdashError as exc:
+        st.error(f"Cannot read the measurement jobs. {exc}")
+        return
     if not jobs:
         st.info("No measurements started from the dashboard yet.")
         return
@@ -65,8 +80,7 @@ def jobs_panel() -> None:
             if job.status in ACTIVE:
                 st.progress(job.progress, text=job.message or job.status)
                 if not job.cancel_requested and st.button("Cancel", key=f"cancel-{job.id}"):
-                    request_cancel(store, job.id)
-                    st.rerun(scope="fragment")
+                    cancel(job.id)
             elif job.status == "done":
                 st.success(f"Done: {job.message}. The result is on the Compare page "
                            f"(task {task_label(p.get('task', ''))}).")
