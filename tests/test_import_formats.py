@@ -222,3 +222,11 @@ def test_source_stars_are_kept_and_effdash_rates_on_its_own(store):
     assert [(r["model_id"], r["stars"]) for r in rows] == [
         ("distilbert/distilgpt2", 5), ("openai-community/gpt2", 5), ("openai-community/gpt2-xl", 1)]
     assert measurements(store)["openai-community/gpt2-xl"].source_stars == 4  # the leaderboard's own, kept
+
+
+def test_spreadsheet_unicode_text_export_utf16_tab(store):
+    """Excel's 'Unicode Text' export: UTF-16 with a BOM, tab separated."""
+    text = "model_id\ttask\thardware\twh_per_1k\norg/utf16-model\ttext-classification\tNVIDIA H100 80GB\t1.25\n"
+    plan = import_file(store, Upload.from_bytes("export.txt", text.encode("utf-16")))
+    assert (plan.format, plan.rows_new) == ("native", 1)
+    assert measurements(store)["org/utf16-model"].wh_per_1k == pytest.approx(1.25)
