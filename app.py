@@ -45,13 +45,21 @@ with st.sidebar:
         f"effdash {__version__} · {store.dialect} database · energy in Wh per 1000 inferences"
     )
 
-page = st.navigation([
-    st.Page("pages/compare.py", title="Compare", icon="⚖️", default=True),
-    st.Page("pages/model.py", title="Model", icon="🔎"),
-    st.Page("pages/upload.py", title="Upload", icon="📥"),
-    st.Page("pages/measure.py", title="Measure", icon="🔌"),
-    st.Page("pages/models.py", title="Models", icon="🗂️"),
-])
+PAGES = {
+    "compare": st.Page("pages/compare.py", title="Compare", icon="⚖️", default=True),
+    "model": st.Page("pages/model.py", title="Model", icon="🔎"),
+    "upload": st.Page("pages/upload.py", title="Upload", icon="📥"),
+    "measure": st.Page("pages/measure.py", title="Measure", icon="🔌"),
+    "models": st.Page("pages/models.py", title="Models", icon="🗂️"),
+}
+page = st.navigation(list(PAGES.values()))
+goto = st.query_params.get("goto")
+if goto:  # a page opened without the router handed over to it: go back to that page
+    params = {k: v for k, v in st.query_params.to_dict().items() if k != "goto"}
+    if goto in PAGES:
+        st.switch_page(PAGES[goto], query_params=params)
+    st.query_params.clear()
+    st.query_params.update(params)
 try:
     page.run()
 except EffdashError as exc:  # e.g. the database went away mid-session: say so; the next action retries

@@ -14,6 +14,8 @@ from effdash.recommend import OBJECTIVES
 from effdash.store import data_version
 from effdash.tasks import task_label
 
+if "store" not in st.session_state:  # opened without the router (a deep link on a fresh server)
+    st.switch_page("app.py", query_params={**st.query_params.to_dict(), "goto": "compare"})
 store = st.session_state["store"]
 try:  # the database may have gone away since the last rerun: say so, the next action retries
     version = data_version(store)

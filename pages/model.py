@@ -6,6 +6,8 @@ import streamlit as st
 from effdash.errors import EffdashError
 from effdash.models_view import list_model_ids, model_detail
 
+if "store" not in st.session_state:  # opened without the router (a deep link on a fresh server)
+    st.switch_page("app.py", query_params={**st.query_params.to_dict(), "goto": "model"})
 store = st.session_state["store"]
 
 try:  # the database may have gone away since the last rerun: say so, the next action retries

@@ -7,6 +7,8 @@ from effdash.errors import EffdashError
 from effdash.hub.catalog import family_side_by_side, filter_options, hub_version, list_known_models, model_family
 from effdash.tasks import task_label
 
+if "store" not in st.session_state:  # opened without the router (a deep link on a fresh server)
+    st.switch_page("app.py", query_params={**st.query_params.to_dict(), "goto": "models"})
 store = st.session_state["store"]
 version = hub_version(store)
 qp = st.query_params

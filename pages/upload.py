@@ -11,6 +11,8 @@ from effdash.ingest.template import column_docs, template_csv
 from effdash.store import data_version
 from effdash.tasks import TASKS, task_label
 
+if "store" not in st.session_state:  # opened without the router (a deep link on a fresh server)
+    st.switch_page("app.py", query_params={**st.query_params.to_dict(), "goto": "upload"})
 store = st.session_state["store"]
 
 

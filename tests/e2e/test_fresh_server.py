@@ -36,10 +36,8 @@ def test_the_dashboard_serves_compare_on_both_backends(page, fresh_app, backend)
 
 
 @pytest.mark.sqlite_only
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug, reported to the lead in notes/issue-6.md: with the views in a folder named pages/, "
-    "Streamlit's automatic multipage mode runs pages/model.py without app.py for the first visitor "
-    "of a fresh server, so st.session_state['store'] is missing (KeyError, redacted error page)"))
 def test_a_shared_model_link_opened_first_on_a_fresh_server(page, fresh_app):
     page.goto(f"{fresh_app.url}/model?model={quote('lvwerra/distilbert-imdb', safe='')}")
     expect(page.get_by_role("heading", name="lvwerra/distilbert-imdb")).to_be_visible(timeout=30_000)
+    assert "goto" not in page.url and "model=lvwerra" in page.url  # the link stays shareable
+    expect(page.get_by_test_id("stSidebarNav")).to_contain_text("Compare")  # the router's navigation
