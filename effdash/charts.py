@@ -28,20 +28,20 @@ def pareto_front(points: Sequence[tuple[str, float, float]], higher_is_better: b
     return front
 
 
-def status_of(c: Candidate, result: Recommendation) -> str:
-    if result.recommended and c.model_id == result.recommended.model_id:
-        return "recommended"
-    if any(q.model_id == c.model_id for q in result.qualifying):
-        return "qualifies"
-    return "below threshold"
-
-
 def candidate_frame(result: Recommendation) -> pd.DataFrame:
     """One row per candidate that has both energy and quality (what the chart can place)."""
+    recommended = result.recommended.model_id if result.recommended else None
+    qualifying = {q.model_id for q in result.qualifying}
+
+    def status(model_id: str) -> str:
+        if model_id == recommended:
+            return "recommended"
+        return "qualifies" if model_id in qualifying else "below threshold"
+
     rows = [
         {"model_id": c.model_id, "wh_per_1k": c.wh_per_1k, "quality": c.quality,
          "parameters_m": c.parameters / 1e6 if c.parameters else None, "stars": c.stars,
-         "status": status_of(c, result)}
+         "status": status(c.model_id)}
         for c in result.candidates if c.quality is not None
     ]
     return pd.DataFrame(rows, columns=["model_id", "wh_per_1k", "quality", "parameters_m", "stars", "status"])
