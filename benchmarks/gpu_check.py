@@ -45,11 +45,13 @@ def build_meter():
     """NVML counter (primary), CodeCarbon with its own GPU reading, and NVML sampled power."""
     from effdash.measure.codecarbon_meter import CodeCarbonMeter
     from effdash.measure.meters import CompositeMeter
-    from effdash.measure.nvml import NvmlMeter
+    from effdash.measure.nvml import NvmlMeter, index_for_uuid
+    from effdash.measure.run import _cuda_uuid
 
-    sampled = NvmlMeter(0, force_power_sampling=True, sample_interval_s=0.02)
+    index = index_for_uuid(_cuda_uuid(0), 0)  # the NVML device that is CUDA device 0
+    sampled = NvmlMeter(index, force_power_sampling=True, sample_interval_s=0.02)
     sampled.name = "nvml_sampled_power"
-    return CompositeMeter([NvmlMeter(0), CodeCarbonMeter(with_gpu=True), sampled])
+    return CompositeMeter([NvmlMeter(index), CodeCarbonMeter(with_gpu=True), sampled])
 
 
 def cross_check(result) -> list[dict]:

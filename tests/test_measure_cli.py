@@ -123,3 +123,15 @@ def test_bad_options_are_refused_before_anything_runs(classifier, store, capsys)
     assert "--samples must be at least 1" in capsys.readouterr().err
     assert main(["measure", str(classifier), "--task", "fill-mask", "--country", "XXX", "--db", store.url]) == 1
     assert "No carbon intensity for country code" in capsys.readouterr().err
+
+
+@pytest.mark.sqlite_only
+def test_without_the_measurement_stack_the_cli_says_how_to_install_it(classifier, store, capsys, monkeypatch):
+    import effdash.measure as measure
+
+    monkeypatch.setattr(measure, "MEASURE_PACKAGES", {"torch_not_installed_here": "torch"})
+    assert main(["measure", str(classifier), "--task", "fill-mask", "--db", store.url]) == 1
+    err = capsys.readouterr().err
+    assert "pip install -r requirements-measure.txt" in err and "Traceback" not in err
+    with store.session() as s:
+        assert s.scalar(select(FailedRun.error_type)) == "missing_dependencies"

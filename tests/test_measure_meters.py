@@ -164,3 +164,17 @@ def test_composite_meter_takes_gpu_from_nvml_and_cpu_ram_from_the_other(monkeypa
 def test_short_windows_are_extended_by_whole_passes(pass_s, min_window_s, expected):
     assert passes_per_window(pass_s, min_window_s) == expected
 
+
+
+def test_the_nvml_device_is_matched_to_the_cuda_device_by_uuid(monkeypatch):
+    from effdash.measure.nvml import index_for_uuid
+
+    FakeGpu(monkeypatch)
+    uuids = ["GPU-aaaa", "GPU-bbbb"]
+    monkeypatch.setattr(pynvml, "nvmlDeviceGetCount", lambda: 2)
+    monkeypatch.setattr(pynvml, "nvmlDeviceGetHandleByIndex", lambda i: i)
+    monkeypatch.setattr(pynvml, "nvmlDeviceGetUUID", lambda h: uuids[h])
+    # CUDA device 0 may be NVML device 1 (CUDA orders fastest first, NVML by PCI bus).
+    assert index_for_uuid("GPU-bbbb", fallback=0) == 1
+    assert index_for_uuid("GPU-cccc", fallback=0) == 0  # unknown UUID: the CUDA index
+    assert index_for_uuid(None, fallback=1) == 1

@@ -52,6 +52,26 @@ def probe(index: int = 0) -> NvmlStatus:
         pynvml.nvmlShutdown()
 
 
+def index_for_uuid(uuid: str | None, fallback: int) -> int:
+    """NVML's index of the GPU with ``uuid`` (CUDA and NVML may number GPUs differently, and
+    CUDA_VISIBLE_DEVICES renumbers them); ``fallback`` when it cannot be matched."""
+    if not uuid:
+        return fallback
+    import pynvml
+
+    try:
+        pynvml.nvmlInit()
+    except pynvml.NVMLError:
+        return fallback
+    try:
+        for i in range(pynvml.nvmlDeviceGetCount()):
+            if _text(pynvml.nvmlDeviceGetUUID(pynvml.nvmlDeviceGetHandleByIndex(i))) == uuid:
+                return i
+        return fallback
+    finally:
+        pynvml.nvmlShutdown()
+
+
 def _describe(pynvml, handle) -> dict:
     info = {"gpu_model": _text(pynvml.nvmlDeviceGetName(handle)), "gpu_uuid": _text(pynvml.nvmlDeviceGetUUID(handle)),
             "driver": _text(pynvml.nvmlSystemGetDriverVersion())}

@@ -45,6 +45,17 @@ def _gpu_index(device: str) -> int:
     return int(device.split(":", 1)[1]) if ":" in device else 0
 
 
+def _cuda_uuid(index: int) -> str | None:
+    """NVML-style UUID (``GPU-...``) of CUDA device ``index``, if torch knows it."""
+    import torch
+
+    try:
+        uuid = torch.cuda.get_device_properties(index).uuid
+    except (AttributeError, RuntimeError, AssertionError):
+        return None
+    return f"GPU-{uuid}" if uuid else None
+
+
 def build_meter(request: MeasureRequest):
     """The meter for ``request``: NVML (GPU) + CodeCarbon (CPU, RAM), or the replay demo meter."""
     from effdash.measure.meters import CompositeMeter, ReplayMeter
@@ -62,9 +73,10 @@ def build_meter(request: MeasureRequest):
     if not torch.cuda.is_available():
         raise MeterUnavailable("--device cuda was asked for, but torch sees no CUDA GPU. Install a CUDA build "
                                "of torch on a machine with an NVIDIA GPU, or measure with --device cpu.")
-    from effdash.measure.nvml import NvmlMeter
+    from effdash.measure.nvml import NvmlMeter, index_for_uuid
 
-    nvml = NvmlMeter(_gpu_index(request.device), min_window_s=min_window)
+    cuda_index = _gpu_index(request.device)
+    nvml = NvmlMeter(index_for_uuid(_cuda_uuid(cuda_index), cuda_index), min_window_s=min_window)
     return CompositeMeter([nvml, CodeCarbonMeter(country_iso=request.country, **cc_kwargs)]), nvml.device
 
 
