@@ -10,6 +10,8 @@ from effdash.tasks import task_label
 
 if "store" not in st.session_state:  # opened without the router (a deep link on a fresh server)
     st.switch_page("app.py", query_params={**st.query_params.to_dict(), "goto": "measure"})
+if "store" not in st.session_state:  # opened without the router (a deep link on a fresh server)
+    st.switch_page("app.py", query_params={**st.query_params.to_dict(), "goto": "measure"})
 store = st.session_state["store"]
 
 st.title("Measure a model on this machine")
