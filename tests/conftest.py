@@ -39,6 +39,12 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def missing():
+    """``missing(reason)``: skip a test whose infrastructure is absent (fail under CI=true)."""
+    return skip_or_fail
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: run only against SQLite (the test reads the SQLite file)")
 
