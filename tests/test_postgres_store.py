@@ -119,10 +119,6 @@ def test_reference_store_has_the_bundled_data_on_both_backends(reference_store):
     assert (rec.model_id, rec.quality, rec.parameters) == ("lvwerra/distilbert-imdb", pytest.approx(0.928), 66_000_000)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known bug, reported in notes/issue-6.md for the import owner: the native format accepts a dataset "
-    "name of up to 255 characters but measurements.dataset is VARCHAR(128); SQLite stores it silently, "
-    "PostgreSQL raises StringDataRightTruncation as a traceback"))
 def test_text_longer_than_its_column_is_refused_naming_row_and_column(store, tmp_path):
     from effdash.ingest import InvalidUpload, Upload, import_file
 

@@ -16,7 +16,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from effdash.ingest.errors import InvalidUpload, RowError
-from effdash.ingest.fields import NonNegative, PositiveKwh, Text, check_model_id, non_empty, row_errors, task_tag
+from effdash.ingest.fields import NonNegative, PositiveKwh, Text, check_model_id, fits, non_empty, row_errors, task_tag
+from effdash.schema import Measurement
 from effdash.ingest.rows import ImportOptions, Parsed, Row
 from effdash.ingest.table import Table
 
@@ -36,14 +37,14 @@ class CodeCarbonRow(BaseModel):
     ram_energy: NonNegative
     energy_consumed: PositiveKwh
     country_iso_code: Text | None = None
-    region: Text | None = None
+    region: fits(Measurement.region) | None = None
     os: Text | None = None
     python_version: Text | None = None
     codecarbon_version: Text | None = None
     cpu_count: NonNegative | None = None
     cpu_model: Text | None = None
     gpu_count: NonNegative | None = None
-    gpu_model: Text | None = None
+    gpu_model: fits(Measurement.gpu_model) | None = None
     ram_total_size: NonNegative | None = None
     tracking_mode: Text | None = None
 

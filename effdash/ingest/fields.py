@@ -49,6 +49,12 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=1)]
 Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 
+
+def fits(column, reserve: int = 0):
+    """Text that fits a VARCHAR ``column`` (less ``reserve`` characters effdash adds), so that no
+    database truncates it silently (SQLite) or refuses it with a traceback (PostgreSQL)."""
+    return Annotated[str, StringConstraints(strip_whitespace=True, max_length=column.type.length - reserve)]
+
 _PREFIXES = ("Value error, ", "Assertion failed, ")
 
 

@@ -14,7 +14,8 @@ from pathlib import PurePath
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from effdash.ingest.errors import InvalidUpload, RowError
-from effdash.ingest.fields import Count, PositiveKwh, Text, check_model_id, task_tag
+from effdash.ingest.fields import Count, PositiveKwh, check_model_id, fits, task_tag
+from effdash.schema import Measurement
 from effdash.ingest.reading import FileInfo
 from effdash.ingest.rows import ImportOptions, Parsed, Row
 
@@ -26,7 +27,7 @@ TASKS = {"lm-arena-chat": "text-generation", "gpqa": "text-generation", "sourceg
 
 class Configuration(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    gpu_model: Text
+    gpu_model: fits(Measurement.gpu_model, reserve=len("NVIDIA "))
     num_gpus: Count = 1
     energy_per_request_joules: PositiveKwh | None = None
     energy_per_image_joules: PositiveKwh | None = None

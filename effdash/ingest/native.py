@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from effdash.ingest.errors import InvalidUpload, RowError
 from effdash.ingest.fields import (
-    Count, CountryIso, Fraction, ModelId, NonNegative, PositiveKwh, ShortText, Task, Text, check_method, non_empty, row_errors,
+    Count, CountryIso, Fraction, ModelId, NonNegative, PositiveKwh, ShortText, Task, Text, check_method, fits, non_empty, row_errors,
 )
+from effdash.schema import Measurement, QualityScore
 from effdash.ingest.rows import ImportOptions, Parsed, QualityIn, Row
 from effdash.ingest.table import Table
 
@@ -76,15 +77,15 @@ class NativeRow(BaseModel):
     std_wh_per_1k: NonNegative | None = None
     window: Literal["inference", "whole_run"] = "inference"
     parameters: Count | None = None
-    dataset: Text = ""
+    dataset: fits(Measurement.dataset) = ""
     batch_size: Count | None = None
-    precision: ShortText | None = None
+    precision: fits(Measurement.precision) | None = None
     country_iso: CountryIso | None = None
     measured_at: datetime | None = None
     source: Text | None = None
     quality_metric: ShortText | None = None
     quality_value: Fraction | None = None
-    quality_dataset: Text | None = None
+    quality_dataset: fits(QualityScore.dataset) | None = None
     quality_slice: ShortText = ""
 
 
