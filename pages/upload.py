@@ -6,7 +6,10 @@ import re
 import pandas as pd
 import streamlit as st
 
-from effdash.ingest import FORMATS, ImportOptions, InvalidUpload, Upload, detect_format, import_file, plan_file
+from effdash.hub.sync import schedule_sync
+from effdash.ingest import (
+    FORMATS, ImportOptions, InvalidUpload, Upload, detect_format, import_file, imported_model_ids, plan_file,
+)
 from effdash.ingest.template import column_docs, template_csv
 from effdash.store import data_version
 from effdash.tasks import TASKS, task_label
@@ -102,6 +105,7 @@ if st.button(f"Import {len(ready)} file(s)", type="primary", disabled=not ready,
             st.error(f"{plain(name)} was not imported.")
             st.code(str(exc), language=None)
             continue
+        schedule_sync(imported_model_ids(store, done.batch_id), store)  # Hub metadata, in the background
         st.success(f"Imported {plain(name)} as import #{done.batch_id}: {done.rows_new:,} new measurements, "
                    f"{done.rows_duplicate:,} duplicates skipped, {done.quality_new:,} quality scores.")
     st.page_link("pages/compare.py", label="Compare the models", icon="⚖️")

@@ -65,6 +65,7 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.delenv("EFFDASH_DATABASE_URL", raising=False)
     monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setenv("EFFDASH_HUB_AUTOSYNC", "0")  # no background Hub sync unless a test asks for one
     yield
 
 

@@ -141,5 +141,6 @@ def hub(monkeypatch):
     """A running local Hub; HF_ENDPOINT points at it (read by HubClient when no endpoint is given)."""
     server = make_hub().start()
     monkeypatch.setenv("HF_ENDPOINT", server.url)
+    monkeypatch.setenv("EFFDASH_HUB_AUTOSYNC", "1")  # tests with a Hub may sync in the background
     yield server
     server.stop()

@@ -307,3 +307,21 @@ def test_known_models_filters(store, hub):
         assert ids(measured=True) == []
         known = list_known_models(s, text=XNLI)[0]
     assert known.quality_scores == 3 and isinstance(known.metadata_fetched_at, datetime)
+
+
+def test_a_cli_import_syncs_unknown_models_in_the_background(store, hub, tmp_path):
+    """`effdash import` returns without waiting; a detached `effdash hub sync` fills in the metadata."""
+    import subprocess
+    import sys
+    import time
+
+    path = tmp_path / "m.csv"
+    path.write_text(f"model_id,task,hardware,wh_per_1k\n{SST2},text-classification,NVIDIA H100 80GB,1.5\n")
+    hub.delay_s = 0.2
+    done = subprocess.run([sys.executable, "-m", "effdash", "import", str(path), "--db", store.url],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _record(store, SST2).get("revision") != SHA[SST2]:
+        time.sleep(0.5)
+    assert _record(store, SST2)["revision"] == SHA[SST2]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -130,12 +132,19 @@ def _refresh_counts(session, hub: HubModel, task: str) -> None:
         model.discovered_for_task = task
 
 
-def schedule_sync(model_ids: Iterable[str], store: Store, *, client: HubClient | None = None) -> threading.Thread | None:
-    """Sync, in a daemon thread, the models among ``model_ids`` that have no Hub metadata yet.
+#: At most this many models are synced in the background after one import or measurement.
+AUTOSYNC_MAX_MODELS = 200
 
-    For importers and measurements: returns at once and never raises; the thread logs failures
-    and gives up quietly (the Hub may be unreachable). Returns the thread (None when there is
-    nothing to do, or when ``EFFDASH_HUB_AUTOSYNC=0`` or ``HF_HUB_OFFLINE=1``).
+
+def schedule_sync(model_ids: Iterable[str], store: Store, *, client: HubClient | None = None,
+                  detach: bool = False) -> threading.Thread | subprocess.Popen | None:
+    """Sync, in the background, the models among ``model_ids`` that have no Hub metadata yet.
+
+    For importers and measurements: returns at once and never raises; failures are logged and
+    given up quietly (the Hub may be unreachable). A long-lived process (the dashboard) syncs in
+    a daemon thread; a short one (a CLI command, ``detach=True``) starts ``effdash hub sync`` as a
+    detached process that outlives it. Returns the thread or process (None when there is nothing
+    to do, or when ``EFFDASH_HUB_AUTOSYNC=0`` or ``HF_HUB_OFFLINE=1``).
     """
     try:
         if os.environ.get(AUTOSYNC_ENV, "1") == "0" or os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0"):
@@ -144,9 +153,11 @@ def schedule_sync(model_ids: Iterable[str], store: Store, *, client: HubClient |
         with store.session() as session:
             have = set(session.scalars(select(Model.model_id).where(
                 Model.model_id.in_(ids), Model.metadata_fetched_at.is_not(None))))
-        todo = [m for m in ids if m not in have]
+        todo = [m for m in ids if m not in have][:AUTOSYNC_MAX_MODELS]
         if not todo:
             return None
+        if detach:
+            return _detached_sync(store, todo)
         thread = threading.Thread(target=_background_sync, args=(store, todo, client),
                                   name="effdash-hub-sync", daemon=True)
         thread.start()
@@ -154,6 +165,12 @@ def schedule_sync(model_ids: Iterable[str], store: Store, *, client: HubClient |
     except Exception:  # noqa: BLE001 - a background convenience must never fail its caller
         log.warning("effdash: could not start the background Hub sync", exc_info=False)
         return None
+
+
+def _detached_sync(store: Store, model_ids: list[str]) -> subprocess.Popen:
+    command = [sys.executable, "-m", "effdash", "hub", "sync", "--db", store.url, *model_ids]
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def _background_sync(store: Store, model_ids: list[str], client: HubClient | None) -> None:

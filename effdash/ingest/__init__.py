@@ -105,3 +105,16 @@ def _plan(info: FileInfo, parsed: Parsed, dry_run: bool) -> Plan:
 def plan_file(store, upload: Upload, options: ImportOptions | None = None) -> Plan:
     """What importing the file would do, without storing anything."""
     return import_file(store, upload, options, dry_run=True)
+
+
+def imported_model_ids(store, batch_id: int) -> list[str]:
+    """The models an import batch holds measurements or scores of (for the background Hub sync)."""
+    from sqlalchemy import select, union
+
+    from effdash.schema import Measurement, Model, QualityScore, Source
+
+    batch_sources = select(Source.id).where(Source.import_batch_id == batch_id)
+    pks = union(select(Measurement.model_pk).where(Measurement.source_pk.in_(batch_sources)),
+                select(QualityScore.model_pk).where(QualityScore.source_pk.in_(batch_sources))).subquery()
+    with store.session() as session:
+        return list(session.scalars(select(Model.model_id).where(Model.id.in_(select(pks.c[0])))))

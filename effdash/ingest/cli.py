@@ -52,6 +52,11 @@ def _import_one(store, path: str, args) -> bool:
         print(f"effdash: error: {path}: cannot be read ({exc.strerror or exc}).", file=sys.stderr)
         return False
     print("\n".join(format_plan(plan)))
+    if plan.batch_id is not None:  # metadata of models effdash does not know yet, without waiting for it
+        from effdash.hub.sync import schedule_sync
+        from effdash.ingest import imported_model_ids
+
+        schedule_sync(imported_model_ids(store, plan.batch_id), store, detach=True)
     return True
 
 
