@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 from sqlalchemy import func, select
 
 from effdash.cli import main
@@ -14,7 +15,6 @@ from effdash.measure.protocol import MeasureRequest, ProtocolRun
 from effdash.measure.testing import build_tiny_model
 from effdash.schema import FailedRun, Job, Measurement, MeasurementRepeat
 
-torch = pytest.importorskip("torch")
 QUICK = ["--samples", "8", "--batch-size", "4", "--repeats", "2", "--idle-s", "0.2", "--min-window-s", "0.3",
          "--warmup", "1"]
 

