@@ -13,7 +13,7 @@ from effdash.cli import main
 from effdash.measure.errors import OutOfMemory
 from effdash.measure.protocol import MeasureRequest, ProtocolRun
 from effdash.measure.testing import build_tiny_model
-from effdash.schema import FailedRun, Job, Measurement, MeasurementRepeat
+from effdash.schema import FailedRun, Job, Measurement, MeasurementRepeat, Model
 
 QUICK = ["--samples", "8", "--batch-size", "4", "--repeats", "2", "--idle-s", "0.2", "--min-window-s", "0.3",
          "--warmup", "1"]
@@ -135,3 +135,26 @@ def test_without_the_measurement_stack_the_cli_says_how_to_install_it(classifier
     assert "pip install -r requirements-measure.txt" in err and "Traceback" not in err
     with store.session() as s:
         assert s.scalar(select(FailedRun.error_type)) == "missing_dependencies"
+
+
+def test_a_measured_hub_model_gets_its_metadata_in_the_background(classifier, store, capsys, monkeypatch):
+    """After `effdash measure`, a detached `effdash hub sync` fills in the model's Hub metadata."""
+    import time
+
+    from hubserver import SHA, SST2, make_hub
+
+    hub = make_hub().start()
+    try:
+        monkeypatch.setenv("HF_ENDPOINT", hub.url)
+        monkeypatch.setenv("EFFDASH_HUB_AUTOSYNC", "1")
+        assert main(["measure", str(classifier), "--task", "text-classification", *QUICK, "--meter", "replay",
+                     "--name", SST2, "--no-quality", "--db", store.url]) == 0
+        deadline = time.monotonic() + 60
+        revision = None
+        while time.monotonic() < deadline and revision != SHA[SST2]:
+            time.sleep(0.5)
+            with store.session() as s:
+                revision = s.scalar(select(Model.revision).where(Model.model_id == SST2))
+        assert revision == SHA[SST2]
+    finally:
+        hub.stop()

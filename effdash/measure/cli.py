@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 import sys
 from datetime import datetime, timezone
 
@@ -117,6 +118,10 @@ def cmd_measure(args) -> int:
         rec = record_json(s, row)
     if reporter is not None:
         reporter.done(rec["id"], f"{rec['wh_per_1k']:.4g} Wh per 1000 inferences")
+    if not Path(rec["model_id"]).exists():  # a Hub id, not a local folder: its metadata, in the background
+        from effdash.hub.sync import schedule_sync
+
+        schedule_sync([rec["model_id"]], store, detach=True)
     print(json.dumps(rec, indent=2, default=str) if args.json else "\n".join(summary_lines(rec)))
     return 0
 
