@@ -130,6 +130,7 @@ def _other_groups(session: Session, task: str, model_pks: set[int], group: Compa
     if not model_pks:
         return {}
     out: dict[int, set[str]] = {}
+    labels: dict[tuple, str | None] = {}  # one ComparisonGroup and label per distinct group, not per row
     for basis in ("gpu", "total"):
         col = Measurement.gpu_energy_kwh if basis == "gpu" else Measurement.energy_kwh
         stmt = (
@@ -137,9 +138,11 @@ def _other_groups(session: Session, task: str, model_pks: set[int], group: Compa
             .where(Measurement.task == task, Measurement.model_pk.in_(model_pks), col.is_not(None))
         )
         for pk, hw, tier, window in session.execute(stmt):
-            other = ComparisonGroup(hw, basis, tier, window)
-            if other != group:
-                out.setdefault(pk, set()).add(other.label)
+            if (hw, basis, tier, window) not in labels:
+                other = ComparisonGroup(hw, basis, tier, window)
+                labels[hw, basis, tier, window] = other.label if other != group else None
+            if labels[hw, basis, tier, window] is not None:
+                out.setdefault(pk, set()).add(labels[hw, basis, tier, window])
     return {pk: sorted(labels) for pk, labels in out.items()}
 
 

@@ -128,3 +128,23 @@ def test_text_longer_than_its_column_is_refused_naming_row_and_column(store, tmp
         import_file(store, Upload.from_bytes("long.csv", csv_text.encode()))
     assert "dataset" in str(exc.value) and "2" in str(exc.value)  # the column, and the file's line 2
     assert data_version(store) == ((0, None), (0, None), (0, None))  # nothing stored
+
+
+def test_a_model_measured_elsewhere_is_excluded_naming_where(store):
+    add_cohort(store)
+    with store.session() as s:  # accuracy 0.99, but its only measurement is on another GPU
+        add_measurement(s, MeasurementIn(
+            model_id="other/hw", task="text-classification", inferences=1000, hardware="Other GPU",
+            runs=[RunEnergy(gpu_energy_kwh=0.001)], source=SOURCE, dataset="sst2", components=("gpu",),
+            gpu_method="nvml_counter"))
+        add_quality(s, model_id="other/hw", task="text-classification", dataset="sst2", metric="accuracy",
+                    value=0.99, source=SOURCE)
+        cmp = compare(s, task="text-classification", threshold=0.90, metric="accuracy", hardware="Test GPU",
+                      basis="gpu")
+    reasons = {e.candidate.model_id: e.reason for e in cmp.result.excluded}
+    # GPU-only components: the total is the GPU figure, so it sits in both of Other GPU's groups.
+    assert reasons["other/hw"] == (
+        "measured only on other hardware or method tier: "
+        "Other GPU · GPU energy only · hardware energy counter · inference only; "
+        "Other GPU · GPU+CPU+RAM energy · hardware energy counter · inference only")
+    assert cmp.result.recommended.model_id == "tiny/a"
