@@ -44,10 +44,14 @@ class RunEnergy:
     origin: str | None = None
 
     def total_kwh(self, components: Sequence[str]) -> float | None:
+        """The whole-machine figure: given, or the sum of the components when the host (CPU and
+        RAM) was measured. A GPU-only figure has no total: it must never sit in a GPU+CPU+RAM group."""
         if self.energy_kwh is not None:
             return self.energy_kwh
+        if not {"cpu", "ram"} <= set(components):
+            return None
         parts = [getattr(self, f"{c}_energy_kwh") for c in components]
-        return sum(parts) if parts and all(p is not None for p in parts) else None
+        return sum(parts) if all(p is not None for p in parts) else None
 
 
 def insert_unless_exists(session: Session, table, values: dict[str, Any], key: Sequence[str]) -> None:
@@ -145,6 +149,7 @@ def add_measurement(session: Session, m: MeasurementIn) -> Measurement:
         if value is not None and not (math.isfinite(value) and value > 0):
             raise ValueError(f"energy must be finite and positive, got {value}")
     tier_gpu, tier_total = measurement_tiers(m.gpu_method, m.cpu_method, m.ram_method, m.components)
+    tier_total = tier_total if energy is not None else None
     extra = dict(m.extra)
     if isinstance(extra.get("software"), dict):
         extra["software"] = json.dumps(extra["software"], sort_keys=True)

@@ -93,7 +93,7 @@ def test_values_round_trip_with_their_types(store):
     assert detail.measurements[0]["Wh per 1000 (GPU)"] == pytest.approx(2.0)
     assert detail.measurements[0]["measured"] == "2026-03-01"
     assert m.measured_at.replace(tzinfo=timezone.utc) == MEASURED_AT  # SQLite hands it back naive, in UTC
-    assert m.tier_gpu == "counter" and m.tier_total == "counter"
+    assert m.tier_gpu == "counter" and m.tier_total is None  # GPU only: no whole-machine total
     assert q.higher_is_better is True and q.value == pytest.approx(0.91)
 
 
@@ -142,9 +142,8 @@ def test_a_model_measured_elsewhere_is_excluded_naming_where(store):
         cmp = compare(s, task="text-classification", threshold=0.90, metric="accuracy", hardware="Test GPU",
                       basis="gpu")
     reasons = {e.candidate.model_id: e.reason for e in cmp.result.excluded}
-    # GPU-only components: the total is the GPU figure, so it sits in both of Other GPU's groups.
+    # A GPU-only figure has no whole-machine total, so it sits in Other GPU's GPU-only group alone.
     assert reasons["other/hw"] == (
         "measured only on other hardware or method tier: "
-        "Other GPU · GPU energy only · hardware energy counter · inference only; "
-        "Other GPU · GPU+CPU+RAM energy · hardware energy counter · inference only")
+        "Other GPU · GPU energy only · hardware energy counter · inference only")
     assert cmp.result.recommended.model_id == "tiny/a"

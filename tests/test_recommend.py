@@ -94,3 +94,18 @@ def test_lower_is_better_metric():
     cohort = [Candidate("x", 1, 1.0, quality=0.30), Candidate("y", 2, 2.0, quality=0.10)]
     res = recommend(cohort, Request(threshold=0.2, higher_is_better=False), WORLD, "error rate")
     assert res.recommended.model_id == "y"
+
+
+def test_a_gpu_only_figure_never_enters_a_whole_machine_group(store):
+    """GPU energy alone is not a GPU+CPU+RAM total: it is stored without one (and without its tier)."""
+    from effdash.candidates import list_groups
+    from effdash.records import MeasurementIn, RunEnergy, SourceRef, add_measurement
+
+    src = SourceRef(kind="published", citation="test")
+    with store.session() as s:
+        row = add_measurement(s, MeasurementIn(
+            model_id="org/gpu-only", task="text-classification", inferences=1000, hardware="NVIDIA H100 80GB",
+            runs=[RunEnergy(gpu_energy_kwh=0.002)], source=src, components=("gpu",), gpu_method="nvml_counter"))
+        s.flush()
+        assert (row.energy_kwh, row.tier_total, row.gpu_energy_kwh, row.tier_gpu) == (None, None, 0.002, "counter")
+        assert [g.group.basis for g in list_groups(s, "text-classification")] == ["gpu"]
