@@ -37,6 +37,7 @@ from sqlalchemy import insert  # noqa: E402
 
 from effdash.schema import Measurement, Model, QualityScore, Source  # noqa: E402
 from effdash.store import Store  # noqa: E402
+from effdash.summary import refresh_energy_summary  # noqa: E402
 from effdash.tasks import TASKS  # noqa: E402
 
 GPUS = ("NVIDIA A100-SXM4-80GB", "NVIDIA H100 80GB HBM3", "NVIDIA L4", "NVIDIA T4")
@@ -85,6 +86,7 @@ def build(path: Path, models: int, seed: int = 7) -> None:
                 _raw_insert(conn, Measurement.__table__, cols, rows)
                 rows = []
         _raw_insert(conn, Measurement.__table__, cols, rows)
+        refresh_energy_summary(conn, range(1, models + 1))  # like every writer, in the same transaction
     with store.engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
     store.dispose()

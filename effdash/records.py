@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from effdash.methods import weakest_tier
 from effdash.schema import Lineage, Measurement, MeasurementRepeat, Model, QualityScore, Source
+from effdash.summary import refresh_energy_summary
 
 
 @dataclass
@@ -170,6 +171,8 @@ def add_measurement(session: Session, m: MeasurementIn) -> Measurement:
             duration_s=r.duration_s, started_at=r.started_at, origin=r.origin,
         ))
     session.add(row)
+    session.flush()
+    refresh_energy_summary(session.connection(), [model.id])
     return row
 
 

@@ -185,6 +185,33 @@ class Measurement(Base):
     )
 
 
+class EnergySummary(Base):
+    """Per model and comparison group: the sums that the recommendation reads instead of every
+    measurement. Derived from ``measurements``; kept in step by :func:`effdash.summary.refresh_energy_summary`
+    in the same transaction as every write. ``wh_per_1k_*`` are Wh per 1000 inferences."""
+
+    __tablename__ = "energy_summary"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task: Mapped[str] = mapped_column(String(64))
+    hardware: Mapped[str] = mapped_column(String(255))
+    basis: Mapped[str] = mapped_column(String(8))  # gpu | total
+    tier: Mapped[str | None] = mapped_column(String(16))
+    window: Mapped[str] = mapped_column(String(16))
+    model_pk: Mapped[int] = mapped_column(ForeignKey("models.id", ondelete="CASCADE"))
+    measurements: Mapped[int] = mapped_column(Integer)
+    wh_per_1k_sum: Mapped[float] = mapped_column(Float)
+    wh_per_1k_sum_sq: Mapped[float] = mapped_column(Float)
+    repeats: Mapped[int] = mapped_column(Integer)
+    repeat_std_wh_per_1k_max: Mapped[float | None] = mapped_column(Float)  # spread across repeats
+    source_pk: Mapped[int] = mapped_column(Integer)  # one of its sources (the lowest id)
+    sources: Mapped[int] = mapped_column(Integer)  # how many distinct sources
+
+    __table_args__ = (
+        Index("ix_energy_summary_group", "task", "hardware", "basis", "tier", "window"),
+        Index("ix_energy_summary_model", "model_pk", "task"),
+    )
+
+
 class MeasurementRepeat(Base):
     """One repeat (one run of ``inferences`` inferences) of a measurement."""
 

@@ -23,6 +23,7 @@ from effdash.ingest.errors import DuplicateFile, InvalidUpload, RowError
 from effdash.ingest.rows import Row, fingerprints, rows_as_columns
 from effdash.records import measurement_tiers
 from effdash.schema import ImportBatch, Measurement, MeasurementRepeat, Model, QualityScore, Source
+from effdash.summary import models_of_source, refresh_energy_summary
 
 CHUNK_ROWS = 10_000
 LOOKUP_SLICE = 5_000
@@ -346,6 +347,7 @@ def run_in_transaction(engine, plan: Plan, rows, *, valid_rows_only: bool, dry_r
                 conn.rollback()
                 plan.batch_id = None
                 return plan
+            refresh_energy_summary(conn, models_of_source(conn, source_pk))
             close_batch(conn, plan)
             conn.commit()
         except IntegrityError as exc:

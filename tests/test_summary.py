@@ -1,0 +1,77 @@
+"""The energy summary stays in step with the measurements it is built from, through every writer.
+
+Numbers worked out by hand: Wh per 1000 inferences = kWh x 1e6 / inferences, so 0.001 kWh over
+1000 inferences is 1.0, 0.006 kWh over 2000 is 3.0, 0.0005 over 1000 is 0.5, 0.0015 over 1000 is 1.5.
+"""
+
+import math
+from pathlib import Path
+
+from sqlalchemy import select
+
+from effdash.compare import compare
+from effdash.ingest import ImportOptions, Upload, import_file
+from effdash.records import MeasurementIn, RunEnergy, SourceRef, add_measurement
+from effdash.schema import EnergySummary, Model
+
+A100 = "NVIDIA A100-SXM4-80GB"
+HEADER = "model_id,task,hardware,inferences,gpu_energy_kwh,method,repeats,dataset,quality_metric,quality_value,quality_dataset"
+FIRST = [
+    f"org/x,text-classification,{A100},1000,0.001,nvml_counter,3,sst2,accuracy,0.9,imdb",
+    f"org/x,text-classification,{A100},2000,0.006,nvml_counter,3,imdb,,,",
+    f"org/y,text-classification,{A100},1000,0.0005,nvml_counter,3,sst2,accuracy,0.8,imdb",
+]
+SECOND = FIRST[:2] + [f"org/y,text-classification,{A100},1000,0.0015,nvml_counter,3,imdb,,,"]
+
+
+def write(tmp_path: Path, name: str, lines: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def gpu_rows(store) -> dict[str, tuple]:
+    """model -> (measurements, sum, sum of squares, repeats) of its GPU-basis summary row on the A100."""
+    with store.session() as s:
+        rows = s.execute(select(Model.model_id, EnergySummary.measurements, EnergySummary.wh_per_1k_sum,
+                                EnergySummary.wh_per_1k_sum_sq, EnergySummary.repeats)
+                         .join(Model, Model.id == EnergySummary.model_pk)
+                         .where(EnergySummary.basis == "gpu", EnergySummary.hardware == A100,
+                                EnergySummary.tier == "counter", EnergySummary.window == "inference")).all()
+    return {m: (n, round(total, 9), round(sq, 9), r) for m, n, total, sq, r in rows}  # rounded: float sums
+
+
+def add_one(store) -> None:
+    """org/x measured again on the A100: two repeats of 0.002 kWh over 1000 inferences = 2.0 Wh per 1000."""
+    with store.session() as s:
+        add_measurement(s, MeasurementIn(
+            model_id="org/x", task="text-classification", inferences=1000, hardware=A100,
+            runs=[RunEnergy(gpu_energy_kwh=0.002), RunEnergy(gpu_energy_kwh=0.002)],
+            source=SourceRef(kind="measured", citation="bench notebook"), dataset="ag_news", components=("gpu",),
+            gpu_method="nvml_counter"))
+
+
+def test_import_then_measurement_then_overlapping_import_keep_the_summary_in_step(store, tmp_path):
+    import_file(store, Upload.from_path(write(tmp_path, "first.csv", FIRST)), ImportOptions())
+    # org/x: 1.0 and 3.0 -> n 2, sum 4.0, squares 1 + 9 = 10; org/y: 0.5 -> sum 0.5, square 0.25
+    assert gpu_rows(store) == {"org/x": (2, 4.0, 10.0, 6), "org/y": (1, 0.5, 0.25, 3)}
+
+    add_one(store)  # org/x gains 2.0: n 3, sum 6.0, squares 14; repeats 6 + 2
+    assert gpu_rows(store)["org/x"] == (3, 6.0, 14.0, 8)
+
+    plan = import_file(store, Upload.from_path(write(tmp_path, "second.csv", SECOND)), ImportOptions())
+    assert (plan.rows_new, plan.rows_duplicate) == (1, 2)  # only org/y's 1.5 is new
+    assert gpu_rows(store) == {"org/x": (3, 6.0, 14.0, 8), "org/y": (2, 2.0, 2.5, 6)}
+
+
+def test_the_recommendation_reads_the_summary(store, tmp_path):
+    import_file(store, Upload.from_path(write(tmp_path, "first.csv", FIRST)), ImportOptions())
+    add_one(store)
+    with store.session() as s:
+        cmp = compare(s, task="text-classification", threshold=0.85, metric="accuracy", dataset="imdb", basis="gpu")
+    x = cmp.result.recommended
+    assert x.model_id == "org/x" and x.measurements == 3
+    assert math.isclose(x.wh_per_1k, 2.0)  # (1 + 3 + 2) / 3
+    assert math.isclose(x.wh_per_1k_std, math.sqrt(2 / 3))  # sqrt(14 / 3 - 2 ** 2)
+    assert cmp.result.saving_vs_hungriest is None  # org/y (0.5) is cheaper, so x is the hungriest
+    assert [e.reason for e in cmp.result.excluded] == ["below threshold (0.8 < 0.85)"]
