@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, func, literal, select, union_all
+from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session
 
 from effdash.methods import ComparisonGroup
 from effdash.recommend import Candidate
-from effdash.schema import Measurement, Model, QualityScore, Source, TaskBaseline
+from effdash.schema import EnergySummary, Measurement, Model, QualityScore, Source, TaskBaseline
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,6 @@ class GroupSummary:
     measurements: int
 
 
-def _energy_expr(basis: str):
-    col = Measurement.gpu_energy_kwh if basis == "gpu" else Measurement.energy_kwh
-    return col * 1e6 / Measurement.inferences
-
-
-def _tier_col(basis: str):
-    return Measurement.tier_gpu if basis == "gpu" else Measurement.tier_total
-
-
 def list_tasks(session: Session) -> list[str]:
     """Tasks that have at least one measurement or quality score."""
     rows = session.scalars(select(Measurement.task).union(select(QualityScore.task)))
@@ -67,53 +58,45 @@ def list_quality_keys(session: Session, task: str) -> list[tuple[QualityKey, int
 
 
 def list_groups(session: Session, task: str) -> list[GroupSummary]:
-    """Comparison groups that hold measurements of a task, largest first."""
-    parts = []
-    for basis in ("gpu", "total"):
-        col = Measurement.gpu_energy_kwh if basis == "gpu" else Measurement.energy_kwh
-        parts.append(
-            select(Measurement.hardware, literal(basis).label("basis"), _tier_col(basis).label("tier"),
-                   Measurement.window, Measurement.model_pk)
-            .where(Measurement.task == task, col.is_not(None))
-        )
-    sub = union_all(*parts).subquery()
+    """Comparison groups that hold measurements of a task, largest first (read from the summary)."""
+    S = EnergySummary
     stmt = (
-        select(sub.c.hardware, sub.c.basis, sub.c.tier, sub.c.window,
-               func.count(distinct(sub.c.model_pk)), func.count())
-        .group_by(sub.c.hardware, sub.c.basis, sub.c.tier, sub.c.window)
+        select(S.hardware, S.basis, S.tier, S.window, func.count(), func.sum(S.measurements))
+        .where(S.task == task)
+        .group_by(S.hardware, S.basis, S.tier, S.window)
     )
-    out = [GroupSummary(ComparisonGroup(h, b, t, w), n, k) for h, b, t, w, n, k in session.execute(stmt)]
+    out = [GroupSummary(ComparisonGroup(h, b, t, w), n, int(k)) for h, b, t, w, n, k in session.execute(stmt)]
     return sorted(out, key=lambda g: (-g.models, g.group.basis != "gpu", g.group))
 
 
+def _in_group(task: str, group: ComparisonGroup):
+    S = EnergySummary
+    return (S.task == task, S.hardware == group.hardware, S.basis == group.basis, S.tier == group.tier,
+            S.window == group.window)
+
+
 def _energy_by_model(session: Session, task: str, group: ComparisonGroup) -> dict[int, dict]:
-    energy = _energy_expr(group.basis)
-    std_col = Measurement.std_gpu_energy_kwh if group.basis == "gpu" else Measurement.std_energy_kwh
-    stmt = (
-        select(Measurement.model_pk, func.avg(energy), func.avg(energy * energy), func.count(),
-               func.sum(Measurement.repeats), func.max(std_col * 1e6 / Measurement.inferences))
-        .where(Measurement.task == task, Measurement.hardware == group.hardware,
-               Measurement.window == group.window, _tier_col(group.basis) == group.tier, energy.is_not(None))
-        .group_by(Measurement.model_pk)
-    )
+    S = EnergySummary
+    stmt = select(S.model_pk, S.wh_per_1k_sum, S.wh_per_1k_sum_sq, S.measurements, S.repeats,
+                  S.repeat_std_wh_per_1k_max).where(*_in_group(task, group))
     out = {}
-    for pk, mean, mean_sq, n, repeats, repeat_std in session.execute(stmt):
-        spread = math.sqrt(max(mean_sq - mean * mean, 0.0)) if n > 1 else repeat_std
+    for pk, total, total_sq, n, repeats, repeat_std in session.execute(stmt):
+        mean = total / n
+        spread = math.sqrt(max(total_sq / n - mean * mean, 0.0)) if n > 1 else repeat_std
         out[pk] = {"wh_per_1k": mean, "wh_per_1k_std": spread, "measurements": n, "repeats": int(repeats or 0)}
     return out
 
 
-def scored_models_in_group(session: Session, task: str, group: ComparisonGroup, key: QualityKey) -> int:
-    """How many models have both energy in ``group`` and a score for ``key`` (counted in SQL)."""
-    energy = _energy_expr(group.basis)
-    scored = select(QualityScore.model_pk).where(
+def _scored(task: str, key: QualityKey):
+    return select(QualityScore.model_pk).where(
         QualityScore.task == task, QualityScore.metric == key.metric, QualityScore.dataset == key.dataset,
         QualityScore.split == key.split, QualityScore.slice == key.slice)
-    return session.scalar(
-        select(func.count(distinct(Measurement.model_pk)))
-        .where(Measurement.task == task, Measurement.hardware == group.hardware, Measurement.window == group.window,
-               _tier_col(group.basis) == group.tier, energy.is_not(None), Measurement.model_pk.in_(scored))
-    )
+
+
+def scored_models_in_group(session: Session, task: str, group: ComparisonGroup, key: QualityKey) -> int:
+    """How many models have both energy in ``group`` and a score for ``key`` (counted in SQL)."""
+    return session.scalar(select(func.count()).select_from(EnergySummary).where(
+        *_in_group(task, group), EnergySummary.model_pk.in_(_scored(task, key))))
 
 
 def _quality_by_model(session: Session, task: str, key: QualityKey) -> dict[int, tuple[float, int]]:
@@ -129,35 +112,40 @@ def _quality_by_model(session: Session, task: str, key: QualityKey) -> dict[int,
 def _other_groups(session: Session, task: str, model_pks: set[int], group: ComparisonGroup) -> dict[int, list[str]]:
     if not model_pks:
         return {}
+    S = EnergySummary
     out: dict[int, set[str]] = {}
-    labels: dict[tuple, str | None] = {}  # one ComparisonGroup and label per distinct group, not per row
-    for basis in ("gpu", "total"):
-        col = Measurement.gpu_energy_kwh if basis == "gpu" else Measurement.energy_kwh
-        stmt = (
-            select(Measurement.model_pk, Measurement.hardware, _tier_col(basis), Measurement.window).distinct()
-            .where(Measurement.task == task, Measurement.model_pk.in_(model_pks), col.is_not(None))
-        )
-        for pk, hw, tier, window in session.execute(stmt):
-            if (hw, basis, tier, window) not in labels:
-                other = ComparisonGroup(hw, basis, tier, window)
-                labels[hw, basis, tier, window] = other.label if other != group else None
-            if labels[hw, basis, tier, window] is not None:
-                out.setdefault(pk, set()).add(labels[hw, basis, tier, window])
+    stmt = select(S.model_pk, S.hardware, S.basis, S.tier, S.window).where(S.task == task, S.model_pk.in_(model_pks))
+    labels: dict[tuple, str | None] = {}  # a handful of groups, so each label is made once
+    for pk, *key in session.execute(stmt):
+        key = tuple(key)
+        if key not in labels:
+            other = ComparisonGroup(*key)
+            labels[key] = None if other == group else other.label
+        if labels[key] is not None:
+            out.setdefault(pk, set()).add(labels[key])
     return {pk: sorted(labels) for pk, labels in out.items()}
 
 
 def _sources_by_model(session: Session, task: str, pks: set[int]) -> dict[int, list[str]]:
+    """Citations of each model's measurements of the task: from the summary where each of its
+    group rows has one source, from the measurements for the few models with several."""
     if not pks:
         return {}
-    stmt = (
-        select(Measurement.model_pk, Source.citation).distinct()
-        .join(Source, Source.id == Measurement.source_pk)
-        .where(Measurement.task == task, Measurement.model_pk.in_(pks))
-    )
-    out: dict[int, list[str]] = {}
-    for pk, citation in session.execute(stmt):
-        out.setdefault(pk, []).append(citation)
-    return out
+    S = EnergySummary
+    by_model: dict[int, set[int]] = {}
+    several: set[int] = set()
+    for pk, source_pk, n in session.execute(
+            select(S.model_pk, S.source_pk, S.sources).where(S.task == task, S.model_pk.in_(pks))):
+        by_model.setdefault(pk, set()).add(source_pk)
+        if n > 1:
+            several.add(pk)
+    if several:
+        for pk, source_pk in session.execute(select(Measurement.model_pk, Measurement.source_pk).distinct().where(
+                Measurement.task == task, Measurement.model_pk.in_(several))):
+            by_model[pk].add(source_pk)
+    wanted = set().union(*by_model.values())
+    citations = dict(session.execute(select(Source.id, Source.citation).where(Source.id.in_(wanted))).all())
+    return {pk: [citations[s] for s in sorted(ids)] for pk, ids in by_model.items()}
 
 
 def load_candidates(session: Session, task: str, group: ComparisonGroup | None, key: QualityKey | None) -> list[Candidate]:

@@ -94,12 +94,16 @@ def _sort_key(objective: Objective):
     return key
 
 
-def with_stars(candidates: Sequence[Candidate], *, by_class: bool) -> list[Candidate]:
-    """Rate every candidate that has energy in the group (AI Energy Score rule)."""
+def with_stars(candidates: Sequence[Candidate], *, by_class: bool, grid: GridIntensity | None = None) -> list[Candidate]:
+    """Rate every candidate that has energy in the group (AI Energy Score rule); with ``grid``,
+    also fill in its carbon per 1000 inferences (one copy of each candidate either way)."""
     measured = [c for c in candidates if c.wh_per_1k is not None]
     classes = [text_generation_class(c.parameters) if by_class else None for c in measured]
     stars = rate_cohorts([c.wh_per_1k for c in measured], classes)
-    rated = {c.model_id: replace(c, stars=s, size_class=k) for c, s, k in zip(measured, stars, classes)}
+    rated = {}
+    for c, s, k in zip(measured, stars, classes):
+        carbon = g_co2e(c.wh_per_1k, grid) if grid is not None else c.g_co2e_per_1k
+        rated[c.model_id] = replace(c, stars=s, size_class=k, g_co2e_per_1k=carbon)
     return [rated.get(c.model_id, c) for c in candidates]
 
 
@@ -132,10 +136,7 @@ def recommend(
     candidates: Sequence[Candidate], req: Request, grid: GridIntensity, metric_label: str = "quality"
 ) -> Recommendation:
     """Rank the qualifying candidates by the objective and explain every exclusion."""
-    rated = with_stars(candidates, by_class=req.rate_by_class)
-    rated = [
-        replace(c, g_co2e_per_1k=g_co2e(c.wh_per_1k, grid)) if c.wh_per_1k is not None else c for c in rated
-    ]
+    rated = with_stars(candidates, by_class=req.rate_by_class, grid=grid)
     qualifying, excluded = [], []
     for c in rated:
         reason = _exclusion(c, req, metric_label)
