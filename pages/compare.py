@@ -7,6 +7,7 @@ from effdash.candidates import list_groups, list_quality_keys, list_tasks, task_
 from effdash.carbon import countries
 from effdash.charts import energy_quality_chart
 from effdash.compare import compare, comparison_rows
+from effdash.compare_view import comparison_view
 from effdash.errors import EffdashError
 from effdash.export import to_csv
 from effdash.hub.catalog import discovered_candidates
@@ -44,9 +45,15 @@ def cached_discovered(url: str, version: tuple, task: str):
 
 
 @st.cache_data(show_spinner="Comparing…")
-def cached_compare(url: str, version: tuple, **kwargs):
+def cached_view(url: str, version: tuple, **kwargs):
     with store.session() as s:
-        return compare(s, **kwargs)
+        return comparison_view(compare(s, **kwargs))
+
+
+@st.cache_data(show_spinner=False)
+def cached_csv(url: str, version: tuple, **kwargs) -> str:
+    with store.session() as s:
+        return to_csv(comparison_rows(compare(s, **kwargs)))
 
 
 def init_state(key: str, options: list, default):
@@ -115,13 +122,14 @@ country = c7.selectbox("Electricity grid", list(grids), key="country",
 st.query_params.update({"task": task, "metric": key_token, "group": group.as_token(),
                         "min": f"{threshold:.2f}", "opt": objective, "daily": str(daily), "country": country})
 
+wanted = dict(task=task, threshold=threshold, metric=key.metric, dataset=key.dataset, split=key.split,
+              slice=key.slice, group=group, objective=objective, daily_inferences=int(daily), country=country)
 try:
-    cmp = cached_compare(store.url, version, task=task, threshold=threshold, metric=key.metric, dataset=key.dataset,
-                         split=key.split, slice=key.slice, group=group, objective=objective,
-                         daily_inferences=int(daily), country=country)
+    view = cached_view(store.url, version, **wanted)
 except EffdashError as exc:
     st.error(str(exc))
     st.stop()
+cmp = view.cmp
 res = cmp.result
 
 st.caption(f"Comparing within **{group.label}**. Energy is in Wh per 1000 inferences; carbon in gCO2e per "
@@ -169,16 +177,20 @@ if chart is not None:
                "Dotted grey line: the threshold. Models without a score for this metric are listed below.")
 
 st.subheader("All candidates")
-rows = comparison_rows(cmp)
+rows = view.rows
+if len(rows) < view.rows_total:
+    st.caption(f"Showing {len(rows):,} of {view.rows_total:,} candidates: the best qualifying ones, those nearest "
+               "the threshold, the Pareto front and the first of each exclusion. The CSV below has all of them.")
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
              column_config={"parameters (M)": st.column_config.NumberColumn(format="%.0f"),
                             "Wh per 1000 inferences": st.column_config.NumberColumn(format="%.4f"),
                             "± spread": st.column_config.NumberColumn(format="%.4f"),
                             "gCO2e per 1000": st.column_config.NumberColumn(format="%.4f"),
                             key.metric: st.column_config.NumberColumn(format="%.4f")})
-st.download_button("Download this comparison (CSV)", to_csv(rows), file_name=f"effdash-{task}-{key.dataset}.csv",
-                   mime="text/csv", help="Cells that a spreadsheet would run as formulas are neutralised.")
-discovered = [d for d in cached_discovered(store.url, version, task) if d.model_id not in {r["model"] for r in rows}]
+st.download_button("Download this comparison (CSV)", lambda: cached_csv(store.url, version, **wanted),
+                   file_name=f"effdash-{task}-{key.dataset}.csv", mime="text/csv",
+                   help="Cells that a spreadsheet would run as formulas are neutralised.")
+discovered = [d for d in cached_discovered(store.url, version, task) if d.model_id not in view.model_ids]
 if discovered:
     st.subheader("Not measured yet (found on the Hugging Face Hub)")
     st.dataframe(pd.DataFrame([
