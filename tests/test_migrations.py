@@ -171,6 +171,26 @@ def test_every_row_survives_each_upgrade_to_head(fresh_database):
         reopened.dispose()
 
 
+def test_0002_fills_the_energy_summary_from_the_stored_measurements(fresh_database):
+    store = Store(fresh_database(migrated=False), migrate=False)
+    try:
+        upgrade(store.engine, "0001")
+        fill(store.engine)
+        upgrade(store.engine, "0002")
+        with store.engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT model_pk, basis, tier, measurements, wh_per_1k_sum, wh_per_1k_sum_sq, repeats, "
+                "repeat_std_wh_per_1k_max, source_pk, sources FROM energy_summary ORDER BY model_pk, basis")).all()
+    finally:
+        store.dispose()
+    # base: GPU 0.004 kWh / 1000 = 4.0 Wh per 1000 (repeat spread 0.00008 kWh -> 0.08), total 0.005 -> 5.0
+    # (spread 0.0001 -> 0.1); finetune: GPU 0.0015 -> 1.5, no total energy so no total row
+    expected = [(1, "gpu", "counter", 1, 4.0, 16.0, 2, 0.08, 1, 1), (1, "total", "estimate", 1, 5.0, 25.0, 2, 0.1, 1, 1),
+                (2, "gpu", "counter", 1, 1.5, 2.25, 1, None, 2, 1)]
+    assert [tuple(r) for r in rows] == [tuple(pytest.approx(v) if isinstance(v, float) else v for v in e)
+                                        for e in expected]
+
+
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "effdash", *args], capture_output=True, text=True, timeout=120)
 
