@@ -5,6 +5,8 @@ Numbers worked out by hand: Wh per 1000 inferences = kWh x 1e6 / inferences, so 
 """
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,6 +15,7 @@ from effdash.compare import compare
 from effdash.ingest import ImportOptions, Upload, import_file
 from effdash.records import MeasurementIn, RunEnergy, SourceRef, add_measurement
 from effdash.schema import EnergySummary, Model
+from effdash.store import Store
 
 A100 = "NVIDIA A100-SXM4-80GB"
 HEADER = "model_id,task,hardware,inferences,gpu_energy_kwh,method,repeats,dataset,quality_metric,quality_value,quality_dataset"
@@ -75,3 +78,40 @@ def test_the_recommendation_reads_the_summary(store, tmp_path):
     assert math.isclose(x.wh_per_1k_std, math.sqrt(2 / 3))  # sqrt(14 / 3 - 2 ** 2)
     assert cmp.result.saving_vs_hungriest is None  # org/y (0.5) is cheaper, so x is the hungriest
     assert [e.reason for e in cmp.result.excluded] == ["below threshold (0.8 < 0.85)"]
+
+
+RACER = r"""
+import sys
+from effdash.records import MeasurementIn, RunEnergy, SourceRef, add_measurement
+from effdash.store import open_store
+
+url, w = sys.argv[1], int(sys.argv[2])
+store = open_store(url)
+for j in range(15):
+    with store.session() as s:
+        add_measurement(s, MeasurementIn(
+            model_id=f"shared/m{j % 3}", task="text-classification", inferences=1000, hardware="Race GPU",
+            runs=[RunEnergy(gpu_energy_kwh=0.001 * (w + 1))], source=SourceRef("measured", "racers"),
+            components=("gpu",), gpu_method="nvml_counter", dataset=f"w{w}-{j}"))
+"""
+
+
+def test_eight_writers_of_the_same_models_leave_one_correct_summary_row_each(db_url):
+    # Writer w stores 5 measurements of (w + 1) Wh per 1000 for each of the 3 models: per model
+    # n = 8 x 5 = 40, sum = 5 x (1 + ... + 8) = 180, squares = 5 x (1 + 4 + ... + 64) = 1020.
+    Store(db_url).dispose()
+    racers = [subprocess.Popen([sys.executable, "-c", RACER, db_url, str(w)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True) for w in range(8)]
+    for r in racers:
+        _, err = r.communicate(timeout=300)
+        assert r.returncode == 0 and err == "", err
+    store = Store(db_url)
+    try:
+        with store.session() as s:
+            rows = s.execute(select(Model.model_id, EnergySummary.measurements, EnergySummary.wh_per_1k_sum,
+                                    EnergySummary.wh_per_1k_sum_sq).join(Model, Model.id == EnergySummary.model_pk)
+                             .where(EnergySummary.basis == "gpu")).all()
+    finally:
+        store.dispose()
+    assert sorted((m, n, round(t, 9), round(q, 9)) for m, n, t, q in rows) == [
+        (f"shared/m{k}", 40, 180.0, 1020.0) for k in range(3)]
