@@ -259,6 +259,8 @@ class QualityScore(Base):
             "model_pk", "task", "dataset", "split", "metric", "slice", "source_pk", name="uq_quality_score"
         ),
         Index("ix_quality_task_metric", "task", "metric", "dataset", "slice"),
+        # covering: one quality key's scores per model, in model order, without reading the table
+        Index("ix_quality_key_model", "task", "metric", "dataset", "split", "slice", "model_pk", "value", "scale_max"),
     )
 
 

@@ -5,7 +5,8 @@ Revises: 0001
 Create Date: 2026-11-26 11:50:00
 
 Creates ``energy_summary`` and fills it from the measurements already stored (the same
-GROUP BY as :func:`effdash.summary.refresh_energy_summary`, frozen here as it is at 0002).
+GROUP BY as :func:`effdash.summary.refresh_energy_summary`, frozen here as it is at 0002), and a
+covering index of quality scores by key and model (the recommendation reads one key's scores).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -58,9 +59,14 @@ def upgrade() -> None:
         batch_op.create_index('ix_energy_summary_group', ['task', 'hardware', 'basis', 'tier', 'window'], unique=False)
         batch_op.create_index('ix_energy_summary_model', ['model_pk', 'task'], unique=False)
     op.execute(sa.insert(summary).from_select(_COLUMNS, sa.union_all(_per_basis('gpu'), _per_basis('total'))))
+    with op.batch_alter_table('quality_scores', schema=None) as batch_op:
+        batch_op.create_index('ix_quality_key_model', ['task', 'metric', 'dataset', 'split', 'slice', 'model_pk',
+                                                       'value', 'scale_max'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('quality_scores', schema=None) as batch_op:
+        batch_op.drop_index('ix_quality_key_model')
     with op.batch_alter_table('energy_summary', schema=None) as batch_op:
         batch_op.drop_index('ix_energy_summary_model')
         batch_op.drop_index('ix_energy_summary_group')
