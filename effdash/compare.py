@@ -14,6 +14,7 @@ from effdash.errors import EffdashError
 from effdash.methods import ComparisonGroup
 from effdash.recommend import Recommendation, Request, recommend
 from effdash.schema import QualityScore
+from effdash.shortlist import shortlist
 
 
 class NothingToCompare(EffdashError):
@@ -34,6 +35,10 @@ class Comparison:
 def pick_quality_key(session: Session, task: str, metric: str | None, dataset: str | None,
                      split: str | None = None, slice: str | None = None) -> QualityKey:
     """The quality key matching the filters that the most models have."""
+    if None not in (metric, dataset, split, slice) and session.scalar(select(QualityScore.id).where(
+            QualityScore.task == task, QualityScore.metric == metric, QualityScore.dataset == dataset,
+            QualityScore.split == split, QualityScore.slice == slice).limit(1)) is not None:
+        return QualityKey(metric, dataset, split, slice)  # fully given (the page): one indexed look-up
     keys = list_quality_keys(session, task)
     for key, _ in keys:
         if ((metric is None or key.metric == metric) and (dataset is None or key.dataset == dataset)
@@ -77,8 +82,13 @@ def metric_higher_is_better(session: Session, task: str, key: QualityKey) -> boo
 def compare(session: Session, *, task: str, threshold: float, metric: str | None = None,
             dataset: str | None = None, split: str | None = None, slice: str | None = None,
             group: ComparisonGroup | None = None, hardware: str | None = None, basis: str | None = None,
-            objective: str = "params", daily_inferences: int = 1_000_000, country: str | None = None) -> Comparison:
-    """Recommend for one task and quality key within one comparison group."""
+            objective: str = "params", daily_inferences: int = 1_000_000, country: str | None = None,
+            complete: bool = True) -> Comparison:
+    """Recommend for one task and quality key within one comparison group.
+
+    ``complete=False`` (the Compare page) reads the recommendation from the energy summary and keeps
+    only the candidates worth showing in the result's lists (:mod:`effdash.shortlist`); the
+    recommendation, savings, closest and reason are the same either way."""
     key = pick_quality_key(session, task, metric, dataset, split, slice)
     if group is None:
         group, groups = pick_group(session, task, key, hardware, basis)
@@ -89,6 +99,9 @@ def compare(session: Session, *, task: str, threshold: float, metric: str | None
         daily_inferences=daily_inferences, rate_by_class=task == "text-generation",
     )
     grid = grid_intensity(country)
+    if not complete:
+        return Comparison(task, key, group, groups, grid, request,
+                          shortlist(session, task, group, key, request, grid, key.label))
     candidates = load_candidates(session, task, group, key)
     return Comparison(task, key, group, groups, grid, request, recommend(candidates, request, grid, key.label))
 

@@ -76,6 +76,7 @@ class Recommendation:
     saving_vs_hungriest: Saving | None = None
     closest: list[Candidate] = field(default_factory=list)
     reason: str | None = None
+    shown_of: int | None = None  # None: the lists are complete; else they are cut, of this many candidates
 
 
 def _meets(c: Candidate, req: Request) -> bool:
@@ -132,6 +133,13 @@ def _exclusion(c: Candidate, req: Request, metric_label: str) -> str | None:
     return None
 
 
+def no_recommendation_reason(any_scored: bool, req: Request, metric_label: str) -> str:
+    if any_scored:
+        return (f"No model measured in this group reaches {metric_label} "
+                f"{'>=' if req.higher_is_better else '<='} {req.threshold:.4g}.")
+    return f"No model measured in this group has a {metric_label} score."
+
+
 def recommend(
     candidates: Sequence[Candidate], req: Request, grid: GridIntensity, metric_label: str = "quality"
 ) -> Recommendation:
@@ -150,12 +158,7 @@ def recommend(
     if result.recommended is None:
         scored = [c for c in in_group if c.quality is not None]
         result.closest = sorted(scored, key=lambda c: c.quality, reverse=req.higher_is_better)[:3]
-        result.reason = (
-            f"No model measured in this group reaches {metric_label} "
-            f"{'>=' if req.higher_is_better else '<='} {req.threshold:.4g}."
-            if scored
-            else f"No model measured in this group has a {metric_label} score."
-        )
+        result.reason = no_recommendation_reason(bool(scored), req, metric_label)
         return result
     rec = result.recommended
     sized = [c for c in qualifying if c.parameters is not None]

@@ -1,0 +1,173 @@
+"""The recommendation without building every candidate: read from ``energy_summary`` in one query,
+decided over plain tuples, and only the candidates worth showing made into :class:`Candidate`.
+
+Gives the same recommendation, savings, closest candidates, reason and stars as
+:func:`effdash.recommend.recommend` over the full list (``tests/test_shortlist.py`` checks both
+agree); its lists hold the shown candidates only, and ``Recommendation.shown_of`` says of how many.
+Shown: the best qualifying by the objective, the excluded ones nearest the threshold, the Pareto
+front, the closest, and the first (by model id) of the unscored and of the unmeasured ones.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from effdash.candidates import QualityKey, _in_group, _other_groups, _sources_by_model
+from effdash.carbon import GridIntensity, g_co2e
+from effdash.charts import pareto_front
+from effdash.methods import ComparisonGroup
+from effdash.recommend import (Candidate, Excluded, Recommendation, Request, _exclusion, _saving,
+                              no_recommendation_reason)
+from effdash.recommend import _sort_key as recommend_sort_key
+from effdash.schema import EnergySummary as S, Model, QualityScore as Q
+from effdash.stars import star_rating, text_generation_class
+
+SHOWN = 200  # about this many candidates at most: a quarter for each kind, plus the Pareto front
+INF = float("inf")
+
+
+def _quality_by_model(session: Session, task: str, key: QualityKey) -> dict[int, tuple[float, int]]:
+    """pk -> (mean score on a 0..1 scale, number of scores); read through the covering index."""
+    stmt = (select(Q.model_pk, func.avg(Q.value / Q.scale_max), func.count())
+            .where(Q.task == task, Q.metric == key.metric, Q.dataset == key.dataset, Q.split == key.split,
+                   Q.slice == key.slice).group_by(Q.model_pk))
+    return {pk: (value, n) for pk, value, n in session.execute(stmt)}
+
+
+def _in_group_rows(session: Session, task: str, group: ComparisonGroup, quality: dict) -> list[tuple]:
+    """(pk, model_id, parameters, wh_per_1k, spread, measurements, repeats, quality, scores) per model."""
+    stmt = (select(S.model_pk, Model.model_id, Model.parameters, S.wh_per_1k_sum, S.wh_per_1k_sum_sq,
+                   S.measurements, S.repeats, S.repeat_std_wh_per_1k_max)
+            .join(Model, Model.id == S.model_pk).where(*_in_group(task, group)))
+    out = []
+    for pk, mid, params, total, total_sq, n, repeats, repeat_std in session.execute(stmt):
+        mean = total / n
+        spread = math.sqrt(max(total_sq / n - mean * mean, 0.0)) if n > 1 else repeat_std
+        q, scores = quality.get(pk, (None, 0))
+        out.append((pk, mid, params, mean, spread, n, int(repeats or 0), q, scores))
+    return out
+
+
+def _first_unmeasured(session: Session, task: str, group: ComparisonGroup, key: QualityKey, limit: int):
+    """The first ``limit`` (by model id) scored models without energy in the group: (pk, id, parameters)."""
+    scored = select(Q.model_pk).where(Q.task == task, Q.metric == key.metric, Q.dataset == key.dataset,
+                                      Q.split == key.split, Q.slice == key.slice)
+    measured = select(S.model_pk).where(*_in_group(task, group))
+    return session.execute(select(Model.id, Model.model_id, Model.parameters)
+                           .where(Model.id.in_(scored), Model.id.not_in(measured))
+                           .order_by(Model.model_id).limit(limit)).all()
+
+
+def _sort_key(objective: str):
+    def key(r):
+        params = r[2] if r[2] is not None else INF
+        return (params, r[3], r[1]) if objective == "params" else (r[3], params, r[1])
+    return key
+
+
+def _stars(rows: list[tuple], by_class: bool) -> dict[int, tuple[int, str | None]]:
+    """pk -> (stars, class): the AI Energy Score rule over the whole group, by cohort."""
+    classes = {r[0]: text_generation_class(r[2]) if by_class else None for r in rows}
+    bounds: dict[str | None, tuple[float, float]] = {}
+    for r in rows:
+        low, high = bounds.get(classes[r[0]], (INF, -INF))
+        bounds[classes[r[0]]] = (min(low, r[3]), max(high, r[3]))
+    return {r[0]: (star_rating(r[3], *bounds[classes[r[0]]]), classes[r[0]]) for r in rows}
+
+
+class _Builder:
+    """Makes Candidates of chosen rows (stars, carbon, sources) once each."""
+
+    def __init__(self, session, task, rows, req: Request, grid: GridIntensity):
+        self.session, self.task, self.grid = session, task, grid
+        self.stars = _stars(rows, req.rate_by_class)
+        self.made: dict[str, Candidate] = {}
+
+    def make(self, picked: Iterable[tuple]) -> None:
+        new = [r for r in picked if r[1] not in self.made]
+        sources = _sources_by_model(self.session, self.task, {r[0] for r in new})
+        for pk, mid, params, wh, spread, n, repeats, quality, scores in new:
+            stars, size_class = self.stars[pk]
+            self.made[mid] = Candidate(
+                model_id=mid, parameters=params, wh_per_1k=wh, wh_per_1k_std=spread, measurements=n,
+                repeats=repeats, quality=quality, quality_scores=scores, sources=tuple(sources.get(pk, ())),
+                stars=stars, g_co2e_per_1k=g_co2e(wh, self.grid), size_class=size_class)
+
+
+def _meets(quality: float, req: Request) -> bool:
+    return quality >= req.threshold if req.higher_is_better else quality <= req.threshold
+
+
+def _first_max(rows: list[tuple], value, tie_break) -> tuple:
+    """The row with the largest ``value``; among equals the smallest ``tie_break`` (as max() over the
+    full list in its order would pick)."""
+    top = max(value(r) for r in rows)
+    return min((r for r in rows if value(r) == top), key=tie_break)
+
+
+def _add_savings(result: Recommendation, rows, qualifying, rec, req: Request, grid, b: _Builder) -> None:
+    sized = [r for r in qualifying if r[2] is not None]
+    largest = _first_max(sized, lambda r: (r[2], r[3]), _sort_key(req.objective)) if sized else None
+    hungriest = _first_max(rows, lambda r: r[3], lambda r: r[1])
+    b.make([r for r in (largest, hungriest) if r is not None])
+    if largest is not None and largest[1] != rec[1]:
+        result.saving_vs_largest = _saving(b.made[rec[1]], b.made[largest[1]], req, grid)
+    if hungriest[1] != rec[1]:
+        result.saving_vs_hungriest = _saving(b.made[rec[1]], b.made[hungriest[1]], req, grid)
+
+
+def _unmeasured_candidates(session, task, group, first, quality: dict) -> list[Candidate]:
+    others = _other_groups(session, task, {r[0] for r in first}, group)
+    return [Candidate(model_id=mid, parameters=params, quality=quality[pk][0], quality_scores=quality[pk][1],
+                      other_groups=tuple(others.get(pk, ()))) for pk, mid, params in first]
+
+
+def _shown_rows(rows: list[tuple], req: Request, each: int) -> tuple[list[tuple], list[tuple]]:
+    """(qualifying rows, rows worth showing): see the module docstring."""
+    scored = [r for r in rows if r[7] is not None]
+    qualifying = [r for r in scored if _meets(r[7], req)]
+    below = [r for r in scored if not _meets(r[7], req)]
+    front = set(pareto_front([(r[1], r[3], r[7]) for r in scored], req.higher_is_better))
+    shown = (heapq.nsmallest(each, qualifying, key=_sort_key(req.objective))
+             + heapq.nsmallest(each, below, key=lambda r: (abs(r[7] - req.threshold), r[1]))
+             + heapq.nsmallest(each, [r for r in rows if r[7] is None], key=lambda r: r[1])
+             + [r for r in scored if r[1] in front])
+    if not qualifying:
+        sign = -1 if req.higher_is_better else 1
+        shown += sorted(scored, key=lambda r: (sign * r[7], r[1]))[:3]  # the closest
+    return qualifying, shown
+
+
+def shortlist(session: Session, task: str, group: ComparisonGroup, key: QualityKey, req: Request,
+              grid: GridIntensity, metric_label: str = "quality", shown: int = SHOWN) -> Recommendation:
+    """The recommendation within ``group`` for ``key``, with about ``shown`` candidates in its lists."""
+    quality = _quality_by_model(session, task, key)
+    rows = _in_group_rows(session, task, group, quality)
+    unmeasured_total = len(quality.keys() - {r[0] for r in rows})
+    first = _first_unmeasured(session, task, group, key, shown // 4) if unmeasured_total else []
+    b = _Builder(session, task, rows, req, grid)
+    qualifying, picked = _shown_rows(rows, req, shown // 4)
+    b.make(picked)
+    rec = min(qualifying, key=_sort_key(req.objective)) if qualifying else None
+    result = Recommendation(b.made[rec[1]] if rec else None, [], [], [], shown_of=len(rows) + unmeasured_total)
+    if rec is None:
+        scored = [c for c in b.made.values() if c.quality is not None]
+        sign = -1 if req.higher_is_better else 1
+        result.closest = sorted(scored, key=lambda c: (sign * c.quality, c.model_id))[:3]
+        result.reason = no_recommendation_reason(bool(scored), req, metric_label)
+    else:
+        _add_savings(result, rows, qualifying, rec, req, grid, b)
+    result.candidates = sorted(b.made.values(), key=lambda c: c.model_id)
+    for c in sorted(result.candidates + _unmeasured_candidates(session, task, group, first, quality), key=lambda c: c.model_id):
+        reason = _exclusion(c, req, metric_label)
+        if reason is None:
+            result.qualifying.append(c)
+        else:
+            result.excluded.append(Excluded(c, reason))
+    result.qualifying.sort(key=recommend_sort_key(req.objective))
+    return result
