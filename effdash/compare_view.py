@@ -1,57 +1,44 @@
 """What the Compare page shows: a comparison cut to a few hundred candidates, whatever the database size.
 
-The recommendation, its savings and the closest candidates are kept whole; the lists are cut to
-the candidates a reader looks at (the best qualifying by the objective, the ones nearest the
-threshold, the Pareto front, and the first of each kind of exclusion). The full list stays
-available through :func:`effdash.compare.comparison_rows` (the CSV download).
+The recommendation, its savings and the closest candidates are whole; the lists hold the candidates
+a reader looks at (:mod:`effdash.shortlist`). The full list is :func:`effdash.compare.comparison_rows`
+of ``compare(..., complete=True)`` (the CSV download).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import dataclass
 
-from effdash.charts import pareto_front
-from effdash.compare import Comparison, comparison_rows
-from effdash.recommend import Candidate, Recommendation
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
-SHOWN = 200  # about this many rows at most (a quarter of it for each kind, plus the Pareto front)
+from effdash.candidates import _in_group, _scored
+from effdash.compare import Comparison, compare, comparison_rows
+from effdash.schema import EnergySummary, Model
 
 
 @dataclass(frozen=True)
 class ComparisonView:
     cmp: Comparison  # result lists cut to the shown candidates
-    rows: list[dict]  # comparison_rows of the shown candidates, in the same order as the full list
-    rows_total: int  # rows in the full list (the CSV)
-    model_ids: frozenset[str]  # every model in the full comparison
+    rows: list[dict]  # comparison_rows of the shown candidates
+    rows_total: int  # rows of the full comparison (the CSV)
+    in_comparison: frozenset[str]  # of the model ids asked about, those that are in the comparison
 
 
-def _near_threshold(res: Recommendation, threshold: float, shown: int) -> list[Candidate]:
-    below = [e.candidate for e in res.excluded
-             if e.candidate.wh_per_1k is not None and e.candidate.quality is not None]
-    return sorted(below, key=lambda c: (abs(c.quality - threshold), c.model_id))[:shown]
+def ids_in_comparison(session: Session, cmp: Comparison, model_ids: Iterable[str]) -> frozenset[str]:
+    """Which of ``model_ids`` have energy in the comparison's group or a score for its key."""
+    ids = list(model_ids)
+    if not ids:
+        return frozenset()
+    measured = select(EnergySummary.model_pk).where(*_in_group(cmp.task, cmp.group))
+    stmt = select(Model.model_id).where(Model.model_id.in_(ids),
+                                        or_(Model.id.in_(measured), Model.id.in_(_scored(cmp.task, cmp.key))))
+    return frozenset(session.scalars(stmt))
 
 
-def shown_ids(cmp: Comparison, shown: int = SHOWN) -> set[str]:
-    """Ids of the candidates worth showing: see the module docstring."""
-    res, each = cmp.result, shown // 4
-    scored = [c for c in res.candidates if c.quality is not None]
-    front = pareto_front([(c.model_id, c.wh_per_1k, c.quality) for c in scored], cmp.request.higher_is_better)
-    unscored = [e.candidate for e in res.excluded if e.candidate.quality is None][:each]
-    unmeasured = [e.candidate for e in res.excluded if e.candidate.wh_per_1k is None][:each]
-    picked = (res.qualifying[:each] + _near_threshold(res, cmp.request.threshold, each) + res.closest
-              + unscored + unmeasured + ([res.recommended] if res.recommended else []))
-    return set(front) | {c.model_id for c in picked}
-
-
-def comparison_view(cmp: Comparison, shown: int = SHOWN) -> ComparisonView:
-    """The comparison as the page shows it; unchanged when it has few candidates."""
-    res = cmp.result
-    every = [c.model_id for c in res.candidates] + [e.candidate.model_id for e in res.excluded
-                                                     if e.candidate.wh_per_1k is None]
-    if len(every) > shown:
-        keep = shown_ids(cmp, shown)
-        res = replace(res, qualifying=[c for c in res.qualifying if c.model_id in keep],
-                      excluded=[e for e in res.excluded if e.candidate.model_id in keep],
-                      candidates=[c for c in res.candidates if c.model_id in keep])
-        cmp = replace(cmp, result=res)
-    return ComparisonView(cmp, comparison_rows(cmp), len(every), frozenset(every))
+def comparison_view(session: Session, *, asked: Iterable[str] = (), **wanted) -> ComparisonView:
+    """The comparison as the page shows it (``wanted``: the arguments of :func:`compare`)."""
+    cmp = compare(session, complete=False, **wanted)
+    rows = comparison_rows(cmp)
+    return ComparisonView(cmp, rows, cmp.result.shown_of or len(rows), ids_in_comparison(session, cmp, asked))

@@ -47,7 +47,7 @@ def cached_discovered(url: str, version: tuple, task: str):
 @st.cache_data(show_spinner="Comparing…")
 def cached_view(url: str, version: tuple, **kwargs):
     with store.session() as s:
-        return comparison_view(compare(s, **kwargs))
+        return comparison_view(s, asked=[d.model_id for d in discovered_candidates(s, kwargs["task"])], **kwargs)
 
 
 @st.cache_data(show_spinner=False)
@@ -190,7 +190,7 @@ st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
 st.download_button("Download this comparison (CSV)", lambda: cached_csv(store.url, version, **wanted),
                    file_name=f"effdash-{task}-{key.dataset}.csv", mime="text/csv",
                    help="Cells that a spreadsheet would run as formulas are neutralised.")
-discovered = [d for d in cached_discovered(store.url, version, task) if d.model_id not in view.model_ids]
+discovered = [d for d in cached_discovered(store.url, version, task) if d.model_id not in view.in_comparison]
 if discovered:
     st.subheader("Not measured yet (found on the Hugging Face Hub)")
     st.dataframe(pd.DataFrame([
