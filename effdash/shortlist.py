@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from effdash.candidates import QualityKey, _in_group, _other_groups, _sources_by_model
+from effdash.candidates import QualityKey, _in_group, _other_groups, _scored, _sources_by_model
 from effdash.carbon import GridIntensity, g_co2e
 from effdash.charts import pareto_front
 from effdash.methods import ComparisonGroup
@@ -31,36 +31,32 @@ SHOWN = 200  # about this many candidates at most: a quarter for each kind, plus
 INF = float("inf")
 
 
-def _quality_by_model(session: Session, task: str, key: QualityKey) -> dict[int, tuple[float, int]]:
-    """pk -> (mean score on a 0..1 scale, number of scores); read through the covering index."""
-    stmt = (select(Q.model_pk, func.avg(Q.value / Q.scale_max), func.count())
-            .where(Q.task == task, Q.metric == key.metric, Q.dataset == key.dataset, Q.split == key.split,
-                   Q.slice == key.slice).group_by(Q.model_pk))
-    return {pk: (value, n) for pk, value, n in session.execute(stmt)}
+def _scored_models(session: Session, task: str, key: QualityKey) -> dict[int, tuple]:
+    """pk -> (model id, parameters, mean score on a 0..1 scale, number of scores) of every model
+    scored for ``key`` (read through the covering index)."""
+    q = (select(Q.model_pk, func.avg(Q.value / Q.scale_max).label("quality"), func.count().label("scores"))
+         .where(Q.task == task, Q.metric == key.metric, Q.dataset == key.dataset, Q.split == key.split,
+                Q.slice == key.slice).group_by(Q.model_pk).subquery())
+    stmt = select(q.c.model_pk, Model.model_id, Model.parameters, q.c.quality, q.c.scores).join(
+        Model, Model.id == q.c.model_pk)
+    return {pk: rest for pk, *rest in session.execute(stmt)}
 
 
-def _in_group_rows(session: Session, task: str, group: ComparisonGroup, quality: dict) -> list[tuple]:
-    """(pk, model_id, parameters, wh_per_1k, spread, measurements, repeats, quality, scores) per model."""
-    stmt = (select(S.model_pk, Model.model_id, Model.parameters, S.wh_per_1k_sum, S.wh_per_1k_sum_sq,
-                   S.measurements, S.repeats, S.repeat_std_wh_per_1k_max)
-            .join(Model, Model.id == S.model_pk).where(*_in_group(task, group)))
+def _in_group_rows(session: Session, task: str, group: ComparisonGroup, key: QualityKey,
+                   scored: dict[int, tuple]) -> list[tuple]:
+    """(pk, model_id, parameters, wh_per_1k, spread, measurements, repeats, quality, scores) per model
+    with energy in the group; model id and parameters of the unscored ones joined in SQL."""
+    sums = (S.model_pk, S.wh_per_1k_sum, S.wh_per_1k_sum_sq, S.measurements, S.repeats, S.repeat_std_wh_per_1k_max)
+    unscored = dict((pk, (mid, params, None, 0)) for pk, mid, params in session.execute(
+        select(S.model_pk, Model.model_id, Model.parameters).join(Model, Model.id == S.model_pk)
+        .where(*_in_group(task, group), S.model_pk.not_in(_scored(task, key)))))
     out = []
-    for pk, mid, params, total, total_sq, n, repeats, repeat_std in session.execute(stmt):
+    for pk, total, total_sq, n, repeats, repeat_std in session.execute(select(*sums).where(*_in_group(task, group))):
+        mid, params, quality, scores = scored.get(pk) or unscored[pk]
         mean = total / n
         spread = math.sqrt(max(total_sq / n - mean * mean, 0.0)) if n > 1 else repeat_std
-        q, scores = quality.get(pk, (None, 0))
-        out.append((pk, mid, params, mean, spread, n, int(repeats or 0), q, scores))
+        out.append((pk, mid, params, mean, spread, n, int(repeats or 0), quality, scores))
     return out
-
-
-def _first_unmeasured(session: Session, task: str, group: ComparisonGroup, key: QualityKey, limit: int):
-    """The first ``limit`` (by model id) scored models without energy in the group: (pk, id, parameters)."""
-    scored = select(Q.model_pk).where(Q.task == task, Q.metric == key.metric, Q.dataset == key.dataset,
-                                      Q.split == key.split, Q.slice == key.slice)
-    measured = select(S.model_pk).where(*_in_group(task, group))
-    return session.execute(select(Model.id, Model.model_id, Model.parameters)
-                           .where(Model.id.in_(scored), Model.id.not_in(measured))
-                           .order_by(Model.model_id).limit(limit)).all()
 
 
 def _sort_key(objective: str):
@@ -70,29 +66,33 @@ def _sort_key(objective: str):
     return key
 
 
-def _stars(rows: list[tuple], by_class: bool) -> dict[int, tuple[int, str | None]]:
-    """pk -> (stars, class): the AI Energy Score rule over the whole group, by cohort."""
-    classes = {r[0]: text_generation_class(r[2]) if by_class else None for r in rows}
+def _star_bounds(rows: list[tuple], by_class: bool) -> dict[str | None, tuple[float, float]]:
+    """cohort -> (lowest, highest) Wh per 1000 in the whole group (AI Energy Score rule)."""
+    if not by_class:
+        values = [r[3] for r in rows]
+        return {None: (min(values), max(values))} if values else {}
     bounds: dict[str | None, tuple[float, float]] = {}
     for r in rows:
-        low, high = bounds.get(classes[r[0]], (INF, -INF))
-        bounds[classes[r[0]]] = (min(low, r[3]), max(high, r[3]))
-    return {r[0]: (star_rating(r[3], *bounds[classes[r[0]]]), classes[r[0]]) for r in rows}
+        cohort = text_generation_class(r[2])
+        low, high = bounds.get(cohort, (INF, -INF))
+        bounds[cohort] = (min(low, r[3]), max(high, r[3]))
+    return bounds
 
 
 class _Builder:
     """Makes Candidates of chosen rows (stars, carbon, sources) once each."""
 
     def __init__(self, session, task, rows, req: Request, grid: GridIntensity):
-        self.session, self.task, self.grid = session, task, grid
-        self.stars = _stars(rows, req.rate_by_class)
+        self.session, self.task, self.grid, self.by_class = session, task, grid, req.rate_by_class
+        self.bounds = _star_bounds(rows, req.rate_by_class)
         self.made: dict[str, Candidate] = {}
 
     def make(self, picked: Iterable[tuple]) -> None:
         new = [r for r in picked if r[1] not in self.made]
         sources = _sources_by_model(self.session, self.task, {r[0] for r in new})
         for pk, mid, params, wh, spread, n, repeats, quality, scores in new:
-            stars, size_class = self.stars[pk]
+            size_class = text_generation_class(params) if self.by_class else None
+            stars = star_rating(wh, *self.bounds[size_class])
             self.made[mid] = Candidate(
                 model_id=mid, parameters=params, wh_per_1k=wh, wh_per_1k_std=spread, measurements=n,
                 repeats=repeats, quality=quality, quality_scores=scores, sources=tuple(sources.get(pk, ())),
@@ -121,10 +121,10 @@ def _add_savings(result: Recommendation, rows, qualifying, rec, req: Request, gr
         result.saving_vs_hungriest = _saving(b.made[rec[1]], b.made[hungriest[1]], req, grid)
 
 
-def _unmeasured_candidates(session, task, group, first, quality: dict) -> list[Candidate]:
-    others = _other_groups(session, task, {r[0] for r in first}, group)
-    return [Candidate(model_id=mid, parameters=params, quality=quality[pk][0], quality_scores=quality[pk][1],
-                      other_groups=tuple(others.get(pk, ()))) for pk, mid, params in first]
+def _unmeasured_candidates(session, task, group, first: list[tuple]) -> list[Candidate]:
+    others = _other_groups(session, task, {pk for pk, *_ in first}, group)
+    return [Candidate(model_id=mid, parameters=params, quality=quality, quality_scores=scores,
+                      other_groups=tuple(others.get(pk, ()))) for pk, (mid, params, quality, scores) in first]
 
 
 def _shown_rows(rows: list[tuple], req: Request, each: int) -> tuple[list[tuple], list[tuple]]:
@@ -146,10 +146,12 @@ def _shown_rows(rows: list[tuple], req: Request, each: int) -> tuple[list[tuple]
 def shortlist(session: Session, task: str, group: ComparisonGroup, key: QualityKey, req: Request,
               grid: GridIntensity, metric_label: str = "quality", shown: int = SHOWN) -> Recommendation:
     """The recommendation within ``group`` for ``key``, with about ``shown`` candidates in its lists."""
-    quality = _quality_by_model(session, task, key)
-    rows = _in_group_rows(session, task, group, quality)
-    unmeasured_total = len(quality.keys() - {r[0] for r in rows})
-    first = _first_unmeasured(session, task, group, key, shown // 4) if unmeasured_total else []
+    scored = _scored_models(session, task, key)
+    rows = _in_group_rows(session, task, group, key, scored)
+    in_group = {r[0] for r in rows}
+    unmeasured = [(pk, v) for pk, v in scored.items() if pk not in in_group]
+    first = heapq.nsmallest(shown // 4, unmeasured, key=lambda item: item[1][0])
+    unmeasured_total = len(unmeasured)
     b = _Builder(session, task, rows, req, grid)
     qualifying, picked = _shown_rows(rows, req, shown // 4)
     b.make(picked)
@@ -163,7 +165,7 @@ def shortlist(session: Session, task: str, group: ComparisonGroup, key: QualityK
     else:
         _add_savings(result, rows, qualifying, rec, req, grid, b)
     result.candidates = sorted(b.made.values(), key=lambda c: c.model_id)
-    for c in sorted(result.candidates + _unmeasured_candidates(session, task, group, first, quality), key=lambda c: c.model_id):
+    for c in sorted(result.candidates + _unmeasured_candidates(session, task, group, first), key=lambda c: c.model_id):
         reason = _exclusion(c, req, metric_label)
         if reason is None:
             result.qualifying.append(c)
