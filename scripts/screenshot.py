@@ -12,55 +12,17 @@ For colour emoji in the navigation, install the Debian package fonts-noto-color-
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from dashboard_server import start_app  # noqa: E402 (the launcher the browser tests use)
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"streamlit exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit(f"streamlit did not answer within {timeout_s:.0f} s")
-
-
-def serve(workdir: Path) -> tuple[str, subprocess.Popen]:
-    db_url = f"sqlite:///{workdir / 'effdash.db'}"
-    env = {**os.environ, "EFFDASH_DATABASE_URL": db_url, "HOME": str(workdir)}
-    subprocess.run([sys.executable, "-m", "effdash", "init"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url, proc)
-    return url, proc
 
 
 def photograph(url: str, out: Path, width: int, height: int) -> None:
@@ -91,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"screenshot: {CHROMIUM} is missing; install the Debian package chromium", file=sys.stderr)
         return 1
     with tempfile.TemporaryDirectory(prefix="effdash-shot-") as tmp:
-        url, proc = serve(Path(tmp))
+        app, proc = start_app(Path(tmp), f"sqlite:///{Path(tmp) / 'effdash.db'}")
         try:
+            url = app.url
             photograph(f"{url}/?{args.query}" if args.query else url, args.out, args.width, args.height)
         finally:
             proc.terminate()
