@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from effdash.candidates import (GroupSummary, QualityKey, list_groups, list_quality_keys, load_candidates,
+from effdash.candidates import (QualityKey, list_groups, list_quality_keys, load_candidates,
                                 scored_models_in_group)
 from effdash.carbon import GridIntensity, grid_intensity
 from effdash.errors import EffdashError
@@ -26,7 +26,6 @@ class Comparison:
     task: str
     key: QualityKey
     group: ComparisonGroup
-    groups: list[GroupSummary]  # the task's groups; empty when the caller gave the group
     grid: GridIntensity
     request: Request
     result: Recommendation
@@ -55,7 +54,7 @@ def pick_quality_key(session: Session, task: str, metric: str | None, dataset: s
 
 
 def pick_group(session: Session, task: str, key: QualityKey, hardware: str | None = None,
-               basis: str | None = None) -> tuple[ComparisonGroup, list[GroupSummary]]:
+               basis: str | None = None) -> ComparisonGroup:
     """The comparison group: filtered by hardware/basis, else the one where most scored models were measured."""
     groups = list_groups(session, task)
     if hardware:
@@ -69,7 +68,7 @@ def pick_group(session: Session, task: str, key: QualityKey, hardware: str | Non
         )
     overlap = {g.group: scored_models_in_group(session, task, g.group, key) for g in groups}
     best = max(groups, key=lambda g: (overlap[g.group], g.models, g.group.basis == "gpu"))
-    return best.group, groups
+    return best.group
 
 
 def metric_higher_is_better(session: Session, task: str, key: QualityKey) -> bool:
@@ -91,19 +90,17 @@ def compare(session: Session, *, task: str, threshold: float, metric: str | None
     recommendation, savings, closest and reason are the same either way."""
     key = pick_quality_key(session, task, metric, dataset, split, slice)
     if group is None:
-        group, groups = pick_group(session, task, key, hardware, basis)
-    else:
-        groups = []  # the caller chose the group, so it has the list already (the Compare page does)
+        group = pick_group(session, task, key, hardware, basis)
     request = Request(
         threshold=threshold, objective=objective, higher_is_better=metric_higher_is_better(session, task, key),
         daily_inferences=daily_inferences, rate_by_class=task == "text-generation",
     )
     grid = grid_intensity(country)
     if not complete:
-        return Comparison(task, key, group, groups, grid, request,
+        return Comparison(task, key, group, grid, request,
                           shortlist(session, task, group, key, request, grid, key.label))
     candidates = load_candidates(session, task, group, key)
-    return Comparison(task, key, group, groups, grid, request, recommend(candidates, request, grid, key.label))
+    return Comparison(task, key, group, grid, request, recommend(candidates, request, grid, key.label))
 
 
 def status(candidate, result: Recommendation, reasons: dict[str, str] | None = None) -> str:
