@@ -1,11 +1,13 @@
-"""The recommendation without building every candidate: read from ``energy_summary`` in one query,
-decided over plain tuples, and only the candidates worth showing made into :class:`Candidate`.
+"""The recommendation without building every candidate: the group's rows read from ``energy_summary``
+and the scores from the covering quality index (two queries, no per-row ORM objects), decided over
+plain tuples, and only the candidates worth showing made into :class:`Candidate`.
 
 Gives the same recommendation, savings, closest candidates, reason and stars as
 :func:`effdash.recommend.recommend` over the full list (``tests/test_shortlist.py`` checks both
 agree); its lists hold the shown candidates only, and ``Recommendation.shown_of`` says of how many.
 Shown: the best qualifying by the objective, the excluded ones nearest the threshold, the Pareto
-front, the closest, and the first (by model id) of the unscored and of the unmeasured ones.
+front, the closest, the first (by model id) of the unscored ones, and the best scored of the ones not
+measured in the group (the candidates most worth measuring next; ties by model id).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import math
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from effdash.candidates import QualityKey, _in_group, _other_groups, _scored, _sources_by_model
+from effdash.candidates import QualityKey, _in_group, _other_groups, _sources_by_model
 from effdash.carbon import GridIntensity, g_co2e
 from effdash.charts import pareto_front
 from effdash.methods import ComparisonGroup
@@ -27,36 +30,55 @@ from effdash.recommend import _sort_key as recommend_sort_key
 from effdash.schema import EnergySummary as S, Model, QualityScore as Q
 from effdash.stars import star_rating, text_generation_class
 
+LOOKUP_SLICE = 5_000  # model keys per statement
 SHOWN = 200  # about this many candidates at most: a quarter for each kind, plus the Pareto front
 INF = float("inf")
 
 
-def _scored_models(session: Session, task: str, key: QualityKey) -> dict[int, tuple]:
-    """pk -> (model id, parameters, mean score on a 0..1 scale, number of scores) of every model
-    scored for ``key`` (read through the covering index)."""
-    q = (select(Q.model_pk, func.avg(Q.value / Q.scale_max).label("quality"), func.count().label("scores"))
-         .where(Q.task == task, Q.metric == key.metric, Q.dataset == key.dataset, Q.split == key.split,
-                Q.slice == key.slice).group_by(Q.model_pk).subquery())
-    stmt = select(q.c.model_pk, Model.model_id, Model.parameters, q.c.quality, q.c.scores).join(
-        Model, Model.id == q.c.model_pk)
-    return {pk: rest for pk, *rest in session.execute(stmt)}
+def _scores(conn: Connection, task: str, key: QualityKey) -> dict[int, tuple[float, int]]:
+    """pk -> (mean score on a 0..1 scale, number of scores) of every model scored for ``key``, read
+    from the covering quality index alone."""
+    stmt = (select(Q.model_pk, func.avg(Q.value / Q.scale_max), func.count())
+            .where(Q.task == task, Q.metric == key.metric, Q.dataset == key.dataset, Q.split == key.split,
+                   Q.slice == key.slice)
+            .group_by(Q.model_pk))
+    return {pk: (quality, n) for pk, quality, n in conn.execute(stmt).fetchall()}
 
 
-def _in_group_rows(session: Session, task: str, group: ComparisonGroup, key: QualityKey,
-                   scored: dict[int, tuple]) -> list[tuple]:
+def _group_rows(conn: Connection, task: str, group: ComparisonGroup,
+                scores: dict[int, tuple[float, int]]) -> list[tuple]:
     """(pk, model_id, parameters, wh_per_1k, spread, measurements, repeats, quality, scores) per model
-    with energy in the group; model id and parameters of the unscored ones joined in SQL."""
-    sums = (S.model_pk, S.wh_per_1k_sum, S.wh_per_1k_sum_sq, S.measurements, S.repeats, S.repeat_std_wh_per_1k_max)
-    unscored = dict((pk, (mid, params, None, 0)) for pk, mid, params in session.execute(
-        select(S.model_pk, Model.model_id, Model.parameters).join(Model, Model.id == S.model_pk)
-        .where(*_in_group(task, group), S.model_pk.not_in(_scored(task, key)))))
+    with energy in the group (quality None and 0 scores when unscored)."""
+    stmt = (select(S.model_pk, Model.model_id, Model.parameters, S.wh_per_1k_sum, S.wh_per_1k_sum_sq, S.measurements,
+                   S.repeats, S.repeat_std_wh_per_1k_max)
+            .join(Model, Model.id == S.model_pk).where(*_in_group(task, group)))
     out = []
-    for pk, total, total_sq, n, repeats, repeat_std in session.execute(select(*sums).where(*_in_group(task, group))):
-        mid, params, quality, scores = scored.get(pk) or unscored[pk]
+    unscored = (None, 0)
+    for pk, mid, params, total, total_sq, n, repeats, repeat_std in conn.execute(stmt).fetchall():
         mean = total / n
         spread = math.sqrt(max(total_sq / n - mean * mean, 0.0)) if n > 1 else repeat_std
-        out.append((pk, mid, params, mean, spread, n, int(repeats or 0), quality, scores))
+        out.append((pk, mid, params, mean, spread, n, int(repeats or 0), *scores.get(pk, unscored)))
     return out
+
+
+def _unmeasured(conn: Connection, scores: dict[int, tuple[float, int]], in_group: set[int], first: int,
+                higher_is_better: bool) -> tuple[int, list[tuple]]:
+    """(how many scored models have no energy in the group, the ``first`` best scored of them, ties by
+    model id, as (pk, (model_id, parameters, quality, scores))). Model ids are read for those only."""
+    rest = [(pk, quality, n) for pk, (quality, n) in scores.items() if pk not in in_group]
+    if not rest or first <= 0:
+        return len(rest), []
+    sign = 1 if higher_is_better else -1
+    best = heapq.nsmallest(first, rest, key=lambda r: -sign * r[1])
+    cut = best[-1][1]
+    pool = [r for r in best if r[1] != cut] + [r for r in rest if r[1] == cut]  # all tied at the cut
+    names: dict[int, tuple] = {}
+    pks = [r[0] for r in pool]
+    for i in range(0, len(pks), LOOKUP_SLICE):
+        names.update((pk, (mid, params)) for pk, mid, params in conn.execute(
+            select(Model.id, Model.model_id, Model.parameters).where(Model.id.in_(pks[i:i + LOOKUP_SLICE]))))
+    chosen = sorted(pool, key=lambda r: (-sign * r[1], names[r[0]][0]))[:first]
+    return len(rest), [(pk, (*names[pk], quality, n)) for pk, quality, n in chosen]
 
 
 def _sort_key(objective: str):
@@ -146,12 +168,10 @@ def _shown_rows(rows: list[tuple], req: Request, each: int) -> tuple[list[tuple]
 def shortlist(session: Session, task: str, group: ComparisonGroup, key: QualityKey, req: Request,
               grid: GridIntensity, metric_label: str = "quality", shown: int = SHOWN) -> Recommendation:
     """The recommendation within ``group`` for ``key``, with about ``shown`` candidates in its lists."""
-    scored = _scored_models(session, task, key)
-    rows = _in_group_rows(session, task, group, key, scored)
-    in_group = {r[0] for r in rows}
-    unmeasured = [(pk, v) for pk, v in scored.items() if pk not in in_group]
-    first = heapq.nsmallest(shown // 4, unmeasured, key=lambda item: item[1][0])
-    unmeasured_total = len(unmeasured)
+    conn = session.connection()
+    scores = _scores(conn, task, key)
+    rows = _group_rows(conn, task, group, scores)
+    unmeasured_total, first = _unmeasured(conn, scores, {r[0] for r in rows}, shown // 4, req.higher_is_better)
     b = _Builder(session, task, rows, req, grid)
     qualifying, picked = _shown_rows(rows, req, shown // 4)
     b.make(picked)

@@ -180,7 +180,8 @@ st.subheader("All candidates")
 rows = view.rows
 if len(rows) < view.rows_total:
     st.caption(f"Showing {len(rows):,} of {view.rows_total:,} candidates: the best qualifying ones, those nearest "
-               "the threshold, the Pareto front and the first of each exclusion. The CSV below has all of them.")
+               "the threshold, the Pareto front, the first unscored ones and the best scored ones not measured here. "
+               "The CSV below has all of them.")
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
              column_config={"parameters (M)": st.column_config.NumberColumn(format="%.0f"),
                             "Wh per 1000 inferences": st.column_config.NumberColumn(format="%.4f"),

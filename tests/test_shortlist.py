@@ -52,3 +52,34 @@ def test_cut_lists_keep_the_recommendation_and_show_real_rows(reference_store, s
             assert [c.model_id for c in fast.qualifying] == [m for m in order if m in {c.model_id for c in fast.qualifying}]
             if full.recommended:
                 assert fast.qualifying[0] == full.recommended
+
+
+
+UNMEASURED_CSV = """model_id,task,hardware,wh_per_1k,quality_metric,quality_value,quality_dataset
+org/zeta,text-classification,GPU A,1.0,accuracy,0.95,set
+org/mid,text-classification,GPU A,1.1,accuracy,0.90,set
+org/alpha,text-classification,GPU A,1.2,accuracy,0.95,set
+org/low,text-classification,GPU A,1.3,accuracy,0.70,set
+org/measured,text-classification,GPU B,2.0,accuracy,0.85,set
+"""
+
+
+@pytest.mark.parametrize("shown, expected", [(4, ["org/alpha"]), (8, ["org/alpha", "org/zeta"]),
+                                             (12, ["org/alpha", "org/mid", "org/zeta"])])
+def test_cut_lists_show_the_best_scored_of_the_models_not_measured_in_the_group(store, shown, expected):
+    """In the GPU B group, four scored models have no energy figure; with room for shown // 4 of them,
+    the page lists the best scored ones (0.95, 0.95, then 0.90; the tie by model id)."""
+    from effdash.ingest import import_file
+    from effdash.ingest.reading import Upload
+    from effdash.methods import ComparisonGroup
+
+    import_file(store, Upload.from_bytes("unmeasured.csv", UNMEASURED_CSV.encode()))
+    with store.session() as s:
+        group = next(g.group for g in list_groups(s, TASK) if g.group.hardware == "GPU B")
+        assert isinstance(group, ComparisonGroup)
+        cmp = compare(s, task=TASK, threshold=0.8, metric="accuracy", dataset="set", group=group, complete=False)
+        fast = shortlist(s, TASK, group, cmp.key, cmp.request, cmp.grid, cmp.key.label, shown=shown)
+    unmeasured = sorted(e.candidate.model_id for e in fast.excluded if e.candidate.wh_per_1k is None)
+    assert unmeasured == expected
+    assert fast.recommended.model_id == "org/measured"
+    assert fast.shown_of == 5
