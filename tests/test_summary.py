@@ -9,12 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from effdash.compare import compare
 from effdash.ingest import ImportOptions, Upload, import_file
 from effdash.records import MeasurementIn, RunEnergy, SourceRef, add_measurement
-from effdash.schema import EnergySummary, Model
+from effdash.schema import EnergySummary, Model, Source
 from effdash.store import Store
 
 A100 = "NVIDIA A100-SXM4-80GB"
@@ -115,3 +115,50 @@ def test_eight_writers_of_the_same_models_leave_one_correct_summary_row_each(db_
         store.dispose()
     assert sorted((m, n, round(t, 9), round(q, 9)) for m, n, t, q in rows) == [
         (f"shared/m{k}", 40, 180.0, 1020.0) for k in range(3)]
+
+
+def summary_table(store) -> list[tuple]:
+    """Every summary row (model id instead of key, floats rounded), in a fixed order."""
+    s_ = EnergySummary
+    with store.session() as s:
+        rows = s.execute(select(Model.model_id, s_.task, s_.hardware, s_.basis, s_.tier, s_.window, s_.measurements,
+                                s_.wh_per_1k_sum, s_.wh_per_1k_sum_sq, s_.repeats, s_.repeat_std_wh_per_1k_max,
+                                s_.source_pk, s_.sources).join(Model, Model.id == s_.model_pk)).all()
+    return sorted(tuple(round(v, 9) if isinstance(v, float) else v for v in r) for r in rows)
+
+
+H100 = "NVIDIA H100 80GB HBM3"
+STD_HEADER = "model_id,task,hardware,inferences,gpu_energy_kwh,energy_kwh,std_wh_per_1k,method,dataset"
+STD_FIRST = [f"org/x,text-classification,{A100},1000,0.001,,0.1,nvml_counter,a",
+             f"org/y,text-classification,{A100},1000,0.002,,,nvml_counter,a"]
+STD_SECOND = [f"org/x,text-classification,{A100},1000,0.003,,0.4,nvml_counter,b",
+              f"org/z,text-classification,{A100},1000,0.004,,,nvml_counter,a",
+              f"org/y,text-classification,{H100},1000,0.001,0.0015,,gpu=nvml_counter;cpu=rapl;ram=estimate,a"]
+
+
+def test_an_import_adds_to_the_summary_what_a_recompute_gives(store, tmp_path):
+    """Imports fold only their own rows into the summary; the result equals recomputing every model
+    from all its measurements. org/x on the A100 (GPU): 1.0, 2.0 (measured) and 3.0 Wh per 1000 from
+    three sources -> n 3, sum 6.0, squares 14, largest spread 0.4, sources 3, lowest source the first file's."""
+    from effdash.summary import refresh_energy_summary
+
+    def write_std(name, lines):
+        path = tmp_path / name
+        path.write_text("\n".join([STD_HEADER, *lines]) + "\n", encoding="utf-8")
+        return Upload.from_path(path)
+
+    first = import_file(store, write_std("first.csv", STD_FIRST), ImportOptions())
+    add_one(store)
+    import_file(store, write_std("second.csv", STD_SECOND), ImportOptions())
+    folded = summary_table(store)
+    with store.engine.begin() as conn:
+        refresh_energy_summary(conn, conn.scalars(select(Model.id)).all())
+    assert summary_table(store) == folded
+    x = [r for r in folded if r[0] == "org/x" and r[3] == "gpu"]
+    assert len(x) == 1 and x[0][6:10] == (3, 6.0, 14.0, 4)  # repeats: 1 + 2 + 1
+    assert x[0][10] == 0.4 and x[0][12] == 3
+    with store.session() as s:
+        first_source = s.scalar(select(func.min(Source.id)).where(Source.import_batch_id == first.batch_id))
+    assert x[0][11] == first_source
+    assert {(r[0], r[2], r[3]) for r in folded if r[0] == "org/y"} == {
+        ("org/y", A100, "gpu"), ("org/y", H100, "gpu"), ("org/y", H100, "total")}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -23,7 +23,7 @@ from effdash.ingest.errors import DuplicateFile, InvalidUpload, RowError
 from effdash.ingest.rows import Row, fingerprints, rows_as_columns
 from effdash.records import measurement_tiers
 from effdash.schema import ImportBatch, Measurement, MeasurementRepeat, Model, QualityScore, Source
-from effdash.summary import models_of_source, refresh_energy_summary
+from effdash.summary import add_new_source
 
 CHUNK_ROWS = 10_000
 LOOKUP_SLICE = 5_000
@@ -340,6 +340,7 @@ def run_in_transaction(engine, plan: Plan, rows, *, valid_rows_only: bool, dry_r
         try:
             refuse_duplicate_file(conn, plan.file_name, plan.sha256)
             source_pk = open_batch(conn, plan)
+            last_id = conn.execute(select(func.max(Measurement.id))).scalar() or 0
             n_errors = (loader or load_rows)(conn, plan, rows, source_pk=source_pk, hardware=hardware,
                                              progress=progress)
             _check_outcome(plan, n_errors, valid_rows_only, dry_run)
@@ -347,7 +348,7 @@ def run_in_transaction(engine, plan: Plan, rows, *, valid_rows_only: bool, dry_r
                 conn.rollback()
                 plan.batch_id = None
                 return plan
-            refresh_energy_summary(conn, models_of_source(conn, source_pk))
+            add_new_source(conn, source_pk, after_id=last_id)
             close_batch(conn, plan)
             conn.commit()
         except IntegrityError as exc:

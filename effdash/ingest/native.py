@@ -41,7 +41,8 @@ COLUMNS: dict[str, str] = {
     "method": "How energy was measured: one of nvml_counter, rapl, nvml_power, sampled_power, estimate, "
               "unknown (default), or per component: gpu=nvml_counter;cpu=rapl;ram=estimate.",
     "repeats": "How many runs the figure averages (default 1).",
-    "std_wh_per_1k": "Standard deviation across the repeats, Wh per 1000 inferences.",
+    "std_wh_per_1k": "Standard deviation across the repeats, Wh per 1000 inferences (of the total; of the GPU "
+                     "figure when the row has GPU energy only).",
     "window": "What was measured: 'inference' (default) or 'whole_run' (including model loading).",
     "parameters": "Parameter count, for models not on the Hub.",
     "dataset": "Dataset the inferences ran on.",
@@ -164,8 +165,8 @@ def to_row(r: NativeRow, line: int, file_name: str) -> Row | list[RowError]:
     return Row(
         line=line, model_id=r.model_id, task=r.task, hardware=r.hardware, inferences=inferences,
         energy_kwh=total, gpu_energy_kwh=gpu, cpu_energy_kwh=r.cpu_energy_kwh, ram_energy_kwh=r.ram_energy_kwh,
-        repeats=r.repeats, std_energy_kwh=std if r.basis == "total" else None,
-        std_gpu_energy_kwh=std if r.basis == "gpu" else None,
+        repeats=r.repeats, std_energy_kwh=std if total is not None else None,
+        std_gpu_energy_kwh=std if total is None else None,  # a GPU-only figure's spread is the GPU's
         gpu_method=methods["gpu"], cpu_method=methods["cpu"], ram_method=methods["ram"], window=r.window,
         dataset=r.dataset, batch_size=r.batch_size, precision=r.precision, country_iso=r.country_iso,
         measured_at=r.measured_at, notes=f"Source named in the file: {r.source}" if r.source else None,
