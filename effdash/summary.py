@@ -3,12 +3,14 @@
 ``energy_summary`` is derived from ``measurements``. Every writer that inserts or deletes
 measurements updates it in its own transaction, so the summary never disagrees with the rows it is
 built from: :func:`refresh_energy_summary` recomputes the models it touched, and an import, whose
-rows all come from one new source, adds them with :func:`add_new_source` (reading only its rows).
+rows all come from one new source, adds them with :class:`NewSourceRows` (reading only its rows).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
 
 from sqlalchemy import bindparam, delete, distinct, func, insert, literal, select, union_all, update
 from sqlalchemy.engine import Connection
@@ -56,44 +58,103 @@ def _group_key(row) -> tuple:
     return tuple(row[:6])  # task, hardware, basis, tier, window, model_pk
 
 
-def add_new_source(conn: Connection, source_pk: int, after_id: int) -> None:
-    """Fold the measurements of a source created in this transaction (an imported file: ids above
-    ``after_id``, every one from ``source_pk``) into the summary, reading only those rows.
+class NewSourceRows:
+    """The summary sums of the measurements that one transaction adds under a source it created (an
+    imported file), gathered as they are written and then folded into ``energy_summary`` by
+    :meth:`fold`, which reads only these rows and the summary rows of their models.
 
-    The sums are additive, the largest spread and the lowest source id are a max and a min, and the
-    count of distinct sources grows by one in every group the new source adds to (no stored row can
-    be from a source made in this transaction): the same rows as :func:`refresh_energy_summary`
+    Writers hand over each batch's values (:meth:`add_values`) when every row of it was inserted;
+    rows not handed over (those above :attr:`covered_id`) are read back from the table once at the
+    end. The sums are additive, the largest spread and the lowest source id are a max and a min, and
+    the count of distinct sources grows by one in every group the new source adds to (no stored row
+    can be from a source made in this transaction): the same rows as :func:`refresh_energy_summary`
     would write, up to the order of floating-point addition."""
-    m = Measurement
-    new = conn.execute(union_all(*(_per_basis(b, m.id > after_id, m.source_pk == source_pk)
-                                   for b in ("gpu", "total")))).all()
-    by_model: dict[int, list] = {}
-    for row in new:
-        by_model.setdefault(row[5], []).append(row)
-    pks = sorted(by_model)
-    for i in range(0, len(pks), SLICE):
-        part = pks[i:i + SLICE]
-        _lock_models(conn, part)
+
+    def __init__(self, conn: Connection, source_pk: int):
+        self.source_pk = source_pk
+        self.covered_id = conn.execute(select(func.max(Measurement.id))).scalar() or 0
+        self.groups: dict[tuple, list] = {}  # group key -> [n, sum, sum of squares, repeats, largest spread]
+
+    def _add(self, key: tuple, n: int, total: float, total_sq: float, repeats, std) -> None:
+        g = self.groups.get(key)
+        if g is None:
+            self.groups[key] = [n, total, total_sq, repeats or 0, std]
+            return
+        g[0] += n
+        g[1] += total
+        g[2] += total_sq
+        g[3] += repeats or 0
+        if std is not None and (g[4] is None or std > g[4]):
+            g[4] = std
+
+    def add_values(self, cols: dict[str, Sequence], upto_id: int) -> None:
+        """A batch of inserted rows, column by column (Measurement column names; ``model_pk`` a list),
+        all of them stored with ids up to ``upto_id``."""
+        frame = pd.DataFrame({c: cols[c] for c in ("model_pk", "task", "hardware", "window", "tier_gpu", "tier_total",
+                                                  "inferences", "repeats", "gpu_energy_kwh", "energy_kwh")})
+        for c, std in (("gpu_energy_kwh", "std_gpu_energy_kwh"), ("energy_kwh", "std_energy_kwh")):
+            frame[std] = cols[std] if std in cols else None
+        for basis, kwh, std, tier in (("gpu", "gpu_energy_kwh", "std_gpu_energy_kwh", "tier_gpu"),
+                                      ("total", "energy_kwh", "std_energy_kwh", "tier_total")):
+            part = frame[frame[kwh].notna()]
+            if part.empty:
+                continue
+            wh = part[kwh].astype(float) * 1e6 / part["inferences"]
+            sums = pd.DataFrame({
+                "task": part["task"], "hardware": part["hardware"], "tier": part[tier].fillna(""),
+                "window": part["window"], "model_pk": part["model_pk"], "wh": wh, "wh_sq": wh * wh,
+                "repeats": part["repeats"], "std": part[std].astype(float) * 1e6 / part["inferences"],
+            }).groupby(["task", "hardware", "tier", "window", "model_pk"], sort=False).agg(
+                n=("wh", "size"), total=("wh", "sum"), total_sq=("wh_sq", "sum"), repeats=("repeats", "sum"),
+                std=("std", "max"))
+            for (task, hardware, tier_, window, model_pk), n, total, total_sq, repeats, spread in sums.itertuples():
+                self._add((task, hardware, basis, tier_ or None, window, int(model_pk)), int(n), float(total),
+                          float(total_sq), int(repeats), None if spread != spread else float(spread))
+        self.covered_id = upto_id
+
+    def read_back(self, conn: Connection, upto_id: int | None = None) -> None:
+        """Read this source's rows above :attr:`covered_id` (up to ``upto_id``) from the table."""
+        m = Measurement
+        where = [m.id > self.covered_id, m.source_pk == self.source_pk]
+        if upto_id is not None:
+            where.append(m.id <= upto_id)
+        for row in conn.execute(union_all(*(_per_basis(b, *where) for b in ("gpu", "total")))):
+            self._add(_group_key(row), row[6], row[7], row[8], row[9], row[10])
+        if upto_id is not None:
+            self.covered_id = upto_id
+
+    def fold(self, conn: Connection) -> None:
+        """Add the gathered sums to the summary (in the caller's transaction)."""
+        self.read_back(conn)
+        by_model: dict[int, list] = {}
+        for key in self.groups:
+            by_model.setdefault(key[5], []).append(key)
+        pks = sorted(by_model)
         S = EnergySummary
-        stored = {_group_key(r[1:]): r for r in conn.execute(
-            select(S.id, *(getattr(S, c) for c in _COLUMNS)).where(S.model_pk.in_(part)))}
-        inserts, updates = [], []
-        for pk in part:
-            for row in by_model[pk]:
-                old = stored.get(_group_key(row))
-                if old is None:
-                    inserts.append(dict(zip(_COLUMNS, row)))
-                    continue
-                _, *_, n, total, total_sq, repeats, std, first_source, sources = old
-                stds = [v for v in (std, row[10]) if v is not None]
-                updates.append({
-                    "pk": old[0], "n": n + row[6], "total": total + row[7], "total_sq": total_sq + row[8],
-                    "repeats": (repeats or 0) + (row[9] or 0), "std": max(stds) if stds else None,
-                    "first_source": min(first_source, row[11]), "sources": sources + row[12]})
-        if inserts:
-            conn.execute(insert(EnergySummary), inserts)
-        if updates:
-            conn.execute(update(EnergySummary).where(EnergySummary.id == bindparam("pk")).values(
-                measurements=bindparam("n"), wh_per_1k_sum=bindparam("total"), wh_per_1k_sum_sq=bindparam("total_sq"),
-                repeats=bindparam("repeats"), repeat_std_wh_per_1k_max=bindparam("std"),
-                source_pk=bindparam("first_source"), sources=bindparam("sources")), updates)
+        for i in range(0, len(pks), SLICE):
+            part = pks[i:i + SLICE]
+            _lock_models(conn, part)
+            stored = {_group_key(r[1:]): r for r in conn.execute(
+                select(S.id, *(getattr(S, c) for c in _COLUMNS)).where(S.model_pk.in_(part)))}
+            inserts, updates = [], []
+            for pk in part:
+                for key in by_model[pk]:
+                    n, total, total_sq, repeats, std = self.groups[key]
+                    old = stored.get(key)
+                    if old is None:
+                        inserts.append(dict(zip(_COLUMNS, (*key, n, total, total_sq, repeats, std, self.source_pk, 1))))
+                        continue
+                    *_, old_n, old_total, old_sq, old_repeats, old_std, first_source, sources = old
+                    stds = [v for v in (old_std, std) if v is not None]
+                    updates.append({
+                        "pk": old[0], "n": old_n + n, "total": old_total + total, "total_sq": old_sq + total_sq,
+                        "repeats": (old_repeats or 0) + repeats, "std": max(stds) if stds else None,
+                        "first_source": min(first_source, self.source_pk), "sources": sources + 1})
+            if inserts:
+                conn.execute(insert(S), inserts)
+            if updates:
+                conn.execute(update(S).where(S.id == bindparam("pk")).values(
+                    measurements=bindparam("n"), wh_per_1k_sum=bindparam("total"),
+                    wh_per_1k_sum_sq=bindparam("total_sq"), repeats=bindparam("repeats"),
+                    repeat_std_wh_per_1k_max=bindparam("std"), source_pk=bindparam("first_source"),
+                    sources=bindparam("sources")), updates)

@@ -61,3 +61,16 @@ def test_a_bad_cell_in_a_large_file_is_named_by_row(store, monkeypatch):
     assert [(e.row, e.column) for e in info.value.errors] == [(702, "wh_per_1k")]
     with store.session() as s:
         assert s.scalar(select(Measurement.id)) is None
+
+
+def test_a_large_file_overlapping_stored_rows_adds_only_the_new_ones(store, monkeypatch):
+    """ROWS[:2] stored first; the second file repeats them (and ROWS[0] twice) and adds org/c and
+    org/d: 2 new, 3 duplicates, every measurement stored once."""
+    monkeypatch.setattr(ingest, "COLUMNAR_MIN_BYTES", 0)
+    first = import_file(store, Upload.from_bytes("first.csv", (HEADER + "".join(ROWS[:2])).encode()))
+    assert (first.rows_new, first.rows_duplicate) == (2, 0)
+    second = import_file(store, Upload.from_bytes("second.csv", (HEADER + "".join(ROWS)).encode()))
+    assert (second.rows_total, second.rows_new, second.rows_duplicate) == (5, 2, 3)
+    with store.session() as s:
+        ids = s.scalars(select(Model.model_id).join(Measurement, Measurement.model_pk == Model.id)).all()
+    assert sorted(ids) == ["org/a", "org/b", "org/c", "org/d"]

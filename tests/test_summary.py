@@ -5,6 +5,8 @@ Numbers worked out by hand: Wh per 1000 inferences = kWh x 1e6 / inferences, so 
 """
 
 import math
+
+import pytest
 import subprocess
 import sys
 from pathlib import Path
@@ -162,3 +164,34 @@ def test_an_import_adds_to_the_summary_what_a_recompute_gives(store, tmp_path):
     assert x[0][11] == first_source
     assert {(r[0], r[2], r[3]) for r in folded if r[0] == "org/y"} == {
         ("org/y", A100, "gpu"), ("org/y", H100, "gpu"), ("org/y", H100, "total")}
+
+
+COLUMNAR_HEADER = "model_id,task,hardware,inferences,gpu_energy_kwh,cpu_energy_kwh,method,dataset,repeats"
+COLUMNAR_FIRST = [f"org/x,text-classification,{A100},1000,0.001,,nvml_counter,a,2",
+                  f"org/x,text-classification,{A100},1000,0.002,0.001,gpu=nvml_counter;cpu=rapl,b,3",
+                  f"org/y,summarization,{H100},2000,0.004,,nvml_counter,a,1"]
+COLUMNAR_SECOND = COLUMNAR_FIRST[1:] + [f"org/x,text-classification,{A100},1000,0.005,,nvml_counter,c,4",
+                                        f"org/z,text-classification,{A100},500,0.001,,estimate,a,1"]
+
+
+@pytest.mark.parametrize("path", ["columns", "rows"])
+def test_large_file_imports_add_to_the_summary_what_a_recompute_gives(store, tmp_path, monkeypatch, path):
+    """The columnar path hands each batch's sums over (first file) or, when the batch had stored
+    duplicates, reads its rows back (second file); both end where a recompute ends. org/x on the A100
+    (GPU, counter): 1.0, 2.0 and 5.0 Wh per 1000 -> n 3, sum 8, squares 30, repeats 9, 2 sources."""
+    from effdash import ingest
+    from effdash.summary import refresh_energy_summary
+
+    monkeypatch.setattr(ingest, "COLUMNAR_MIN_BYTES", 0 if path == "columns" else 1 << 40)
+    for name, lines in (("first.csv", COLUMNAR_FIRST), ("second.csv", COLUMNAR_SECOND)):
+        file = tmp_path / name
+        file.write_text("\n".join([COLUMNAR_HEADER, *lines]) + "\n", encoding="utf-8")
+        import_file(store, Upload.from_path(file), ImportOptions())
+    folded = summary_table(store)
+    with store.engine.begin() as conn:
+        refresh_energy_summary(conn, conn.scalars(select(Model.id)).all())
+    assert summary_table(store) == folded
+    x = [r for r in folded if r[0] == "org/x" and r[3] == "gpu"]
+    assert len(x) == 1 and x[0][4] == "counter" and x[0][6:10] == (3, 8.0, 30.0, 9) and x[0][12] == 2
+    z = [r for r in folded if r[0] == "org/z"]  # GPU only: 0.001 kWh over 500 inferences = 2 Wh per 1000
+    assert [(r[3], r[4], r[6], r[7]) for r in z] == [("gpu", "estimate", 1, 2.0)]

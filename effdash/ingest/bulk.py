@@ -49,15 +49,19 @@ class BulkInsert:
             return
         self.run_columns(list(zip(*rows)), len(rows))
 
-    def run_columns(self, columns: list, n: int) -> None:
+    def run_columns(self, columns: list, n: int, *, skip_existing: str | None = None) -> int:
         """Insert ``n`` rows given column by column (in self.columns order): each a sequence of n
-        values, or one scalar that holds for every row."""
+        values, or one scalar that holds for every row. With ``skip_existing`` (a unique column; SQLite
+        only) a row whose value there is stored already, or earlier in the same call, is skipped in
+        the same pass as the insert. Returns how many rows were inserted."""
         if not n:
-            return
+            return 0
         if not self.raw:
+            if skip_existing:
+                raise ValueError("skip_existing is for SQLite; look the keys up first elsewhere")
             cols = [c if isinstance(c, (list, tuple)) else [c] * n for c in columns]
             self.run(list(zip(*cols)))
-            return
+            return n
         names, values, varying = [], [], []
         for i, col in enumerate(columns):
             if not isinstance(col, (list, tuple)):
@@ -76,7 +80,9 @@ class BulkInsert:
             if literal is None:
                 varying.append(col)
         sql = f"INSERT INTO {self.table_name} ({', '.join(names)}) VALUES ({', '.join(values)})"
-        self.conn.exec_driver_sql(sql, list(zip(*varying)))
+        if skip_existing:
+            sql += f" ON CONFLICT ({self.conn.dialect.identifier_preparer.quote(skip_existing)}) DO NOTHING"
+        return self.conn.exec_driver_sql(sql, list(zip(*varying))).rowcount
 
 
 def in_background(items: Iterator, depth: int = 2) -> Iterator:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -23,7 +23,7 @@ from effdash.ingest.errors import DuplicateFile, InvalidUpload, RowError
 from effdash.ingest.rows import Row, fingerprints, rows_as_columns
 from effdash.records import measurement_tiers
 from effdash.schema import ImportBatch, Measurement, MeasurementRepeat, Model, QualityScore, Source
-from effdash.summary import add_new_source
+from effdash.summary import NewSourceRows
 
 CHUNK_ROWS = 10_000
 LOOKUP_SLICE = 5_000
@@ -299,8 +299,9 @@ def _fingerprinted(batch: _Batch) -> _Batch:
 
 
 def load_rows(conn: Connection, plan: Plan, rows: Iterable[Row | RowError], *, source_pk: int,
-              hardware: str | None, progress: Callable[[int], None] | None) -> int:
-    """Stream rows into the open transaction, chunk by chunk; returns the number of errors."""
+              hardware: str | None, progress: Callable[[int], None] | None, summary: NewSourceRows) -> int:
+    """Stream rows into the open transaction, chunk by chunk; returns the number of errors. The rows'
+    summary sums are read back from the table at the end (``summary`` is left as it is)."""
     writer = ChunkWriter(conn, source_pk, plan.file_name)
     rejected = _Rejections()
     valid = 0
@@ -334,21 +335,22 @@ def run_in_transaction(engine, plan: Plan, rows, *, valid_rows_only: bool, dry_r
                        hardware: str | None = None, progress=None, loader=None) -> Plan:
     """Import ``rows`` as one transaction: committed only if every row is valid (or the user chose
     to import the valid rows only) and this is not a dry run; otherwise rolled back.
-    ``loader`` replaces :func:`load_rows` (same signature), e.g. the columnar native loader."""
+    ``loader`` replaces :func:`load_rows` (same signature), e.g. the columnar native loader, which
+    hands the summary sums of what it inserts to ``summary`` as it goes."""
     with engine.connect() as conn:
         begin_write(conn)
         try:
             refuse_duplicate_file(conn, plan.file_name, plan.sha256)
             source_pk = open_batch(conn, plan)
-            last_id = conn.execute(select(func.max(Measurement.id))).scalar() or 0
+            summary = NewSourceRows(conn, source_pk)
             n_errors = (loader or load_rows)(conn, plan, rows, source_pk=source_pk, hardware=hardware,
-                                             progress=progress)
+                                             progress=progress, summary=summary)
             _check_outcome(plan, n_errors, valid_rows_only, dry_run)
             if dry_run:
                 conn.rollback()
                 plan.batch_id = None
                 return plan
-            add_new_source(conn, source_pk, after_id=last_id)
+            summary.fold(conn)
             close_batch(conn, plan)
             conn.commit()
         except IntegrityError as exc:

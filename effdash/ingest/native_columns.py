@@ -19,12 +19,15 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 from pydantic import ValidationError
+from sqlalchemy import func, select
 
 from effdash.ingest.bulk import in_background
 from effdash.ingest.loader import M_COLUMNS, ChunkWriter, Plan, measurement_values, preview_record
 from effdash.ingest.native import NativeRow, parse_methods
 from effdash.ingest.reading import FileInfo, Upload
 from effdash.ingest.rows import Row, fingerprints
+from effdash.schema import Measurement
+from effdash.summary import NewSourceRows
 
 #: Columns the fast path handles; a file with any other column goes row by row.
 TEXT = ("model_id", "task", "hardware", "method", "dataset", "precision", "country_iso", "window", "basis")
@@ -143,8 +146,18 @@ def columns_of(df: pd.DataFrame, hardware: str | None) -> dict[str, list]:
     return out
 
 
+def with_tiers(c: dict[str, list]) -> dict[str, list]:
+    """The columns with each row's tiers and its per-component methods as stored (see _tier)."""
+    tiers = [_tier(g, cp, r, e, gm, cm, rm) for g, cp, r, e, gm, cm, rm in zip(
+        c["gpu_energy_kwh"], c["cpu_energy_kwh"], c["ram_energy_kwh"], c["energy_kwh"],
+        c["gpu_method"], c["cpu_method"], c["ram_method"])]
+    return {**c, "tier_gpu": [t[0] for t in tiers], "tier_total": [t[1] for t in tiers],
+            "gpu_method": [t[2] for t in tiers], "cpu_method": [t[3] for t in tiers],
+            "ram_method": [t[4] for t in tiers]}
+
+
 def row_at(c: dict[str, list], i: int, line: int) -> Row:
-    return Row(line=line, **{k: v[i] for k, v in c.items()})
+    return Row(line=line, **{k: v[i] for k, v in c.items() if k not in ("tier_gpu", "tier_total")})
 
 
 def chunks(upload: Upload, info: FileInfo, delimiter: str) -> Iterator[pd.DataFrame]:
@@ -159,20 +172,21 @@ def chunks(upload: Upload, info: FileInfo, delimiter: str) -> Iterator[pd.DataFr
 def _prepared(frames: Iterator[pd.DataFrame], hardware: str | None):
     for df in frames:
         cols = columns_of(df, hardware)
-        yield cols, fingerprints({**cols, "measured_at": [None] * len(df), "settings": [None] * len(df)})
+        fps = fingerprints({**cols, "measured_at": [None] * len(df), "settings": [None] * len(df)})
+        yield with_tiers(cols), fps  # fingerprints of the methods as given, as the row-by-row path
 
 
 def load_columns(conn, plan: Plan, frames: Iterator[pd.DataFrame], *, source_pk: int, hardware: str | None,
-                 progress=None) -> int:
-    """Loader for run_in_transaction: every chunk checked as columns and bulk inserted; 0 errors
-    (any error raises Declined and the transaction is rolled back)."""
+                 progress=None, summary: NewSourceRows) -> int:
+    """Loader for run_in_transaction: every chunk checked as columns and bulk inserted, its summary
+    sums handed to ``summary``; 0 errors (any error raises Declined and the transaction is rolled back)."""
     writer = ChunkWriter(conn, source_pk, plan.file_name)
     line = 2
     for cols, fps in in_background(_prepared(frames, hardware)):
         n = len(fps)
         for i in range(min(n, 20 - len(plan.preview))):
             plan.preview.append(preview_record(row_at(cols, i, line + i)))
-        _write(writer, plan, cols, fps)
+        _write(writer, plan, cols, fps, summary)
         plan.rows_total += n
         line += n
         if progress:
@@ -180,24 +194,26 @@ def load_columns(conn, plan: Plan, frames: Iterator[pd.DataFrame], *, source_pk:
     return 0
 
 
-def _write(writer: ChunkWriter, plan: Plan, c: dict[str, list], fps: list[str]) -> None:
+def _write(writer: ChunkWriter, plan: Plan, c: dict[str, list], fps: list[str], summary: NewSourceRows) -> None:
     n = len(fps)
     pks = writer.ensure_models(set(c["model_id"]))
-    keep = _new_rows(writer, fps)
+    # SQLite skips stored fingerprints in the insert itself (one index pass); elsewhere they are looked up first.
+    skip_in_insert = writer.bulk.raw
+    keep = None if skip_in_insert else _new_rows(writer, fps)
     if keep is not None:
         c = {k: [v[i] for i in keep] for k, v in c.items()}
         fps = [fps[i] for i in keep]
-    plan.rows_duplicate += n - len(fps)
-    plan.rows_new += len(fps)
-    tiers = [_tier(g, cp, r, e, gm, cm, rm) for g, cp, r, e, gm, cm, rm in zip(
-        c["gpu_energy_kwh"], c["cpu_energy_kwh"], c["ram_energy_kwh"], c["energy_kwh"],
-        c["gpu_method"], c["cpu_method"], c["ram_method"])]
-    values = {
-        **c, "model_pk": [pks[m] for m in c["model_id"]], "fingerprint": fps, "source_pk": writer.source_pk,
-        "created_at": writer.now_db, "tier_gpu": [t[0] for t in tiers], "tier_total": [t[1] for t in tiers],
-        "gpu_method": [t[2] for t in tiers], "cpu_method": [t[3] for t in tiers], "ram_method": [t[4] for t in tiers],
-    }
-    writer.bulk.run_columns([values.get(col) for col in M_COLUMNS], len(fps))
+    values = {**c, "model_pk": [pks[m] for m in c["model_id"]], "fingerprint": fps, "source_pk": writer.source_pk,
+              "created_at": writer.now_db}
+    inserted = writer.bulk.run_columns([values.get(col) for col in M_COLUMNS], len(fps),
+                                       skip_existing="fingerprint" if skip_in_insert else None)
+    plan.rows_new += inserted
+    plan.rows_duplicate += n - inserted
+    last_id = writer.conn.execute(select(func.max(Measurement.id))).scalar() or 0
+    if inserted == len(fps):
+        summary.add_values(values, upto_id=last_id)
+    else:  # which rows SQLite skipped is not known here: read this batch's rows back
+        summary.read_back(writer.conn, upto_id=last_id)
 
 
 _TIERS: dict = {}
