@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import pandas as pd
-
 from sqlalchemy import bindparam, delete, distinct, func, insert, literal, select, union_all, update
 from sqlalchemy.engine import Connection
 
@@ -90,10 +88,12 @@ class NewSourceRows:
     def add_values(self, cols: dict[str, Sequence], upto_id: int) -> None:
         """A batch of inserted rows, column by column (Measurement column names; ``model_pk`` a list),
         all of them stored with ids up to ``upto_id``."""
+        import pandas as pd  # here: the CLI and the pages that never import do not pay for it
+
         frame = pd.DataFrame({c: cols[c] for c in ("model_pk", "task", "hardware", "window", "tier_gpu", "tier_total",
                                                   "inferences", "repeats", "gpu_energy_kwh", "energy_kwh")})
-        for c, std in (("gpu_energy_kwh", "std_gpu_energy_kwh"), ("energy_kwh", "std_energy_kwh")):
-            frame[std] = cols[std] if std in cols else None
+        for std in ("std_gpu_energy_kwh", "std_energy_kwh"):
+            frame[std] = cols.get(std)
         for basis, kwh, std, tier in (("gpu", "gpu_energy_kwh", "std_gpu_energy_kwh", "tier_gpu"),
                                       ("total", "energy_kwh", "std_energy_kwh", "tier_total")):
             part = frame[frame[kwh].notna()]
