@@ -92,10 +92,11 @@ COLUMNAR_MIN_BYTES = 1 << 20
 
 
 def _columnar(parsed: Parsed, info: FileInfo) -> bool:
-    from effdash.ingest import native_columns
+    if parsed.format != "native" or info.size_bytes < COLUMNAR_MIN_BYTES:
+        return False
+    from effdash.ingest import native_columns  # pandas: imported only for the files that need it
 
-    return (parsed.format == "native" and info.size_bytes >= COLUMNAR_MIN_BYTES
-            and native_columns.eligible(parsed.header, parsed.delimiter))
+    return native_columns.eligible(parsed.header, parsed.delimiter)
 
 
 def _plan(info: FileInfo, parsed: Parsed, dry_run: bool) -> Plan:

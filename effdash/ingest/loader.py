@@ -175,6 +175,8 @@ class ChunkWriter:
     def write(self, chunk: list[Row], fps: list[str], errors: list[RowError]) -> tuple[int, int]:
         """Insert a chunk; returns (new, duplicates). Conflicting quality figures become row errors."""
         skip = self.existing(fps)
+        with_parameters = {r.model_id for r in chunk if r.parameters}
+        self.ensure_models({r.model_id for r in chunk} - with_parameters)  # the rest one by one (may set parameters)
         params, runs = [], []
         for row, fp in zip(chunk, fps):
             if fp in skip:
