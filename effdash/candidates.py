@@ -40,8 +40,8 @@ class GroupSummary:
 
 
 def list_tasks(session: Session) -> list[str]:
-    """Tasks that have at least one measurement or quality score."""
-    rows = session.scalars(select(Measurement.task).union(select(QualityScore.task)))
+    """Tasks that have at least one measurement (read from its summary) or quality score."""
+    rows = session.scalars(select(EnergySummary.task).union(select(QualityScore.task)))
     return sorted(set(rows))
 
 

@@ -180,7 +180,6 @@ class Measurement(Base):
         return self.gpu_energy_kwh * 1e6 / self.inferences
 
     __table_args__ = (
-        Index("ix_measurements_task_hw", "task", "hardware", "window", "tier_gpu", "tier_total"),
         Index("ix_measurements_model", "model_pk", "task"),
     )
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from effdash.errors import ModelNotFound
 from effdash.methods import ComparisonGroup
-from effdash.schema import Lineage, Measurement, Model, QualityScore
+from effdash.schema import EnergySummary, Lineage, Measurement, Model, QualityScore
 from effdash.store import Store, data_version
 
 MAX_FAMILY = 200  # members shown at most; a popular base model can have thousands on the Hub
@@ -73,7 +73,7 @@ def list_known_models(session: Session, *, text: str | None = None, task: str | 
     if text:
         stmt = stmt.where(Model.model_id.ilike(f"%{text.strip()}%"))
     if task:
-        task_of_measurement = select(Measurement.model_pk).where(Measurement.task == task)
+        task_of_measurement = select(EnergySummary.model_pk).where(EnergySummary.task == task)
         stmt = stmt.where(or_(Model.pipeline_tag == task, Model.id.in_(task_of_measurement)))
     if license:
         stmt = stmt.where(Model.license == license)
@@ -95,7 +95,7 @@ def _known(m: Model, n_meas: int, n_qual: int) -> KnownModel:
 def discovered_candidates(session: Session, task: str) -> list[DiscoveredCandidate]:
     """Models discovered for ``task`` with no measurement of that task: Compare lists them as
     "not measured yet", most downloaded first."""
-    measured = select(Measurement.model_pk).where(Measurement.task == task)
+    measured = select(EnergySummary.model_pk).where(EnergySummary.task == task)
     scored = select(QualityScore.model_pk).where(QualityScore.task == task)
     stmt = (select(Model, Model.id.in_(scored)).where(Model.discovered_for_task == task, Model.id.not_in(measured))
             .order_by(func.coalesce(Model.downloads, -1).desc(), Model.model_id))
