@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -94,15 +95,34 @@ def test_two_imports_at_once_both_land(store, db_url, tmp_path):
     assert counts(db_url) == (30_000, 2)
 
 
+def parser_processes(path) -> list[int]:
+    """Running (not zombie) parser processes of this file (effdash.ingest.columns_worker)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if b"effdash.ingest.columns_worker" in cmdline and str(path).encode() in cmdline and state != "Z":
+            found.append(int(proc.name))
+    return found
+
+
 def test_killed_mid_import_leaves_nothing(db_url, tmp_path):
     path = write_native(tmp_path / "big.csv", 60_000, "k")
     proc = subprocess.Popen([sys.executable, "-m", "effdash", "import", str(path), "--progress", "--db", db_url],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stderr.readline()  # printed after the first chunk is written inside the transaction
     assert "rows written" in line, line
+    assert parser_processes(path), "a file this large is parsed in a process of its own"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 30
+    while parser_processes(path) and time.monotonic() < deadline:  # its next write fails: it ends
+        time.sleep(0.2)
+    assert parser_processes(path) == []
     assert counts(db_url) == (0, 0)
     again = effdash("import", path, "--db", db_url)  # the file is not 'already imported'
     assert again.returncode == 0, again.stderr

@@ -74,3 +74,25 @@ def test_a_large_file_overlapping_stored_rows_adds_only_the_new_ones(store, monk
     with store.session() as s:
         ids = s.scalars(select(Model.model_id).join(Measurement, Measurement.model_pk == Model.id)).all()
     assert sorted(ids) == ["org/a", "org/b", "org/c", "org/d"]
+
+
+def test_the_parser_process_ends_when_the_import_fails_midway(store, monkeypatch, tmp_path):
+    """A write that fails after the first chunk rolls everything back and leaves no parser behind."""
+    from effdash.ingest import native_columns
+    from tests.test_import_cli import parser_processes
+
+    path = tmp_path / "large.csv"
+    path.write_text(HEADER + "".join(ROWS[0].replace("org/a", f"org/m{i}") for i in range(120_000)), encoding="utf-8")
+    calls = []
+
+    def failing_write(*args):
+        calls.append(1)
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(native_columns, "_write", failing_write)
+    with pytest.raises(RuntimeError, match="disk full"):
+        import_file(store, Upload.from_path(path))
+    assert calls == [1]
+    assert parser_processes(path) == []
+    with store.session() as s:
+        assert s.scalar(select(Measurement.id)) is None

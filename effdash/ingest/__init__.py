@@ -80,7 +80,8 @@ def import_file(store, upload: Upload, options: ImportOptions | None = None, *, 
         from effdash.ingest import native_columns
 
         try:
-            return run(_plan(info, parsed, dry_run), native_columns.chunks(upload, info, parsed.delimiter),
+            return run(_plan(info, parsed, dry_run),
+                       native_columns.prepared_in_worker(upload, info, parsed.delimiter, options.hardware),
                        loader=native_columns.load_columns)
         except native_columns.Declined:  # a cell the fast path does not take: row by row, naming the rows
             parsed = parse_upload(upload, info, options)

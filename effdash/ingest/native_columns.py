@@ -13,7 +13,15 @@ row, which names every bad row. Nothing from the file is evaluated.
 
 from __future__ import annotations
 
+import marshal
 import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from contextlib import closing, contextmanager
+from pathlib import Path
 from typing import Iterator
 
 import numpy as np
@@ -21,9 +29,9 @@ import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from effdash.ingest.bulk import in_background
 from effdash.ingest.loader import M_COLUMNS, ChunkWriter, Plan, measurement_values, preview_record
 from effdash.ingest.native import NativeRow, parse_methods
+from effdash.ingest.columns_worker import LENGTH
 from effdash.ingest.reading import FileInfo, Upload
 from effdash.ingest.rows import Row, fingerprints
 from effdash.schema import Measurement
@@ -35,6 +43,7 @@ FLOATS = ("wh_per_1k", "energy_kwh", "gpu_energy_kwh", "cpu_energy_kwh", "ram_en
 INTS = ("inferences", "repeats", "batch_size")
 HANDLED = frozenset(TEXT + FLOATS + INTS)
 CHUNK = 50_000
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds the effdash package
 
 
 class Declined(Exception):
@@ -160,37 +169,83 @@ def row_at(c: dict[str, list], i: int, line: int) -> Row:
     return Row(line=line, **{k: v[i] for k, v in c.items() if k not in ("tier_gpu", "tier_total")})
 
 
-def chunks(upload: Upload, info: FileInfo, delimiter: str) -> Iterator[pd.DataFrame]:
-    with upload.opener() as fh:
-        reader = pd.read_csv(fh, sep=delimiter, dtype=object, keep_default_na=False, na_filter=False,
-                             encoding=info.encoding, chunksize=CHUNK, skip_blank_lines=True, engine="c")
+def chunks(path: str, encoding: str, delimiter: str) -> Iterator[pd.DataFrame]:
+    reader = pd.read_csv(path, sep=delimiter, dtype=object, keep_default_na=False, na_filter=False,
+                         encoding=encoding, chunksize=CHUNK, skip_blank_lines=True, engine="c")
+    with reader:
         for df in reader:
             df.columns = [h.strip().lstrip("\ufeff").strip().lower() for h in df.columns]
             yield df
 
 
-def _prepared(frames: Iterator[pd.DataFrame], hardware: str | None):
-    for df in frames:
+def prepared_chunks(path: str, encoding: str, delimiter: str, hardware: str | None):
+    """(columns, fingerprints) of each chunk of the file, checked; Declined at the first cell refused."""
+    for df in chunks(path, encoding, delimiter):
         cols = columns_of(df, hardware)
         fps = fingerprints({**cols, "measured_at": [None] * len(df), "settings": [None] * len(df)})
         yield with_tiers(cols), fps  # fingerprints of the methods as given, as the row-by-row path
 
 
-def load_columns(conn, plan: Plan, frames: Iterator[pd.DataFrame], *, source_pk: int, hardware: str | None,
+@contextmanager
+def _on_disk(upload: Upload):
+    """A path to the upload's bytes: its own file, or a temporary copy of bytes held in memory."""
+    if upload.path is not None:
+        yield upload.path
+        return
+    with tempfile.TemporaryDirectory(prefix="effdash-import-") as tmp:
+        path = Path(tmp) / "upload"
+        with upload.opener() as src, path.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        yield path
+
+
+def _read_exact(stream, n: int) -> bytes:
+    data = stream.read(n)
+    if len(data) != n:
+        raise Declined("the parser process ended early")
+    return data
+
+
+def prepared_in_worker(upload: Upload, info: FileInfo, delimiter: str, hardware: str | None):
+    """:func:`prepared_chunks` run by :mod:`effdash.ingest.columns_worker` in a child process, one
+    chunk ahead of the caller (the pipe blocks it); the child is ended when the caller stops reading."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH"))))}
+    with _on_disk(upload) as path:
+        proc = subprocess.Popen([sys.executable, "-m", "effdash.ingest.columns_worker", str(path), info.encoding,
+                                 delimiter, *([hardware] if hardware else [])],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+        try:
+            while True:
+                (size,) = LENGTH.unpack(_read_exact(proc.stdout, LENGTH.size))
+                kind, *rest = marshal.loads(_read_exact(proc.stdout, size))
+                if kind == "done":
+                    return
+                if kind == "declined":
+                    raise Declined(rest[0])
+                yield rest
+        finally:
+            proc.kill()
+            proc.wait()
+            proc.stdout.close()
+
+
+def load_columns(conn, plan: Plan, prepared: Iterator[tuple[dict, list]], *, source_pk: int, hardware: str | None,
                  progress=None, summary: NewSourceRows) -> int:
-    """Loader for run_in_transaction: every chunk checked as columns and bulk inserted, its summary
-    sums handed to ``summary``; 0 errors (any error raises Declined and the transaction is rolled back)."""
+    """Loader for run_in_transaction: every chunk checked as columns (``prepared``, with ``hardware``
+    applied there) and bulk inserted, its summary sums handed to ``summary``; 0 errors (any error
+    raises Declined and the transaction is rolled back)."""
     writer = ChunkWriter(conn, source_pk, plan.file_name)
     line = 2
-    for cols, fps in in_background(_prepared(frames, hardware)):
-        n = len(fps)
-        for i in range(min(n, 20 - len(plan.preview))):
-            plan.preview.append(preview_record(row_at(cols, i, line + i)))
-        _write(writer, plan, cols, fps, summary)
-        plan.rows_total += n
-        line += n
-        if progress:
-            progress(plan.rows_new + plan.rows_duplicate)
+    with closing(prepared):  # ends the parser process however this loop ends
+        for cols, fps in prepared:
+            n = len(fps)
+            for i in range(min(n, 20 - len(plan.preview))):
+                plan.preview.append(preview_record(row_at(cols, i, line + i)))
+            _write(writer, plan, cols, fps, summary)
+            plan.rows_total += n
+            line += n
+            if progress:
+                progress(plan.rows_new + plan.rows_duplicate)
     return 0
 
 

@@ -32,11 +32,12 @@ class Upload:
     name: str
     opener: Callable[[], IO[bytes]]
     size_hint: int | None = None
+    path: Path | None = None  # where the bytes lie, when they are a file
 
     @classmethod
     def from_path(cls, path: str | Path) -> "Upload":
         p = Path(path)
-        return cls(p.name, lambda: p.open("rb"), p.stat().st_size if p.is_file() else None)
+        return cls(p.name, lambda: p.open("rb"), p.stat().st_size if p.is_file() else None, p)
 
     @classmethod
     def from_bytes(cls, name: str, data: bytes) -> "Upload":
