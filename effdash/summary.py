@@ -61,7 +61,7 @@ class NewSourceRows:
     imported file), gathered as they are written and then folded into ``energy_summary`` by
     :meth:`fold`, which reads only these rows and the summary rows of their models.
 
-    Writers hand over each batch's values (:meth:`add_values`) when every row of it was inserted;
+    Writers hand over each batch's sums (:meth:`add_sums`) when every row of it was inserted;
     rows not handed over (those above :attr:`covered_id`) are read back from the table once at the
     end. The sums are additive, the largest spread and the lowest source id are a max and a min, and
     the count of distinct sources grows by one in every group the new source adds to (no stored row
@@ -85,31 +85,11 @@ class NewSourceRows:
         if std is not None and (g[4] is None or std > g[4]):
             g[4] = std
 
-    def add_values(self, cols: dict[str, Sequence], upto_id: int) -> None:
-        """A batch of inserted rows, column by column (Measurement column names; ``model_pk`` a list),
-        all of them stored with ids up to ``upto_id``."""
-        import pandas as pd  # here: the CLI and the pages that never import do not pay for it
-
-        frame = pd.DataFrame({c: cols[c] for c in ("model_pk", "task", "hardware", "window", "tier_gpu", "tier_total",
-                                                  "inferences", "repeats", "gpu_energy_kwh", "energy_kwh")})
-        for std in ("std_gpu_energy_kwh", "std_energy_kwh"):
-            frame[std] = cols.get(std)
-        for basis, kwh, std, tier in (("gpu", "gpu_energy_kwh", "std_gpu_energy_kwh", "tier_gpu"),
-                                      ("total", "energy_kwh", "std_energy_kwh", "tier_total")):
-            part = frame[frame[kwh].notna()]
-            if part.empty:
-                continue
-            wh = part[kwh].astype(float) * 1e6 / part["inferences"]
-            sums = pd.DataFrame({
-                "task": part["task"], "hardware": part["hardware"], "tier": part[tier].fillna(""),
-                "window": part["window"], "model_pk": part["model_pk"], "wh": wh, "wh_sq": wh * wh,
-                "repeats": part["repeats"], "std": part[std].astype(float) * 1e6 / part["inferences"],
-            }).groupby(["task", "hardware", "tier", "window", "model_pk"], sort=False).agg(
-                n=("wh", "size"), total=("wh", "sum"), total_sq=("wh_sq", "sum"), repeats=("repeats", "sum"),
-                std=("std", "max"))
-            for (task, hardware, tier_, window, model_pk), n, total, total_sq, repeats, spread in sums.itertuples():
-                self._add((task, hardware, basis, tier_ or None, window, int(model_pk)), int(n), float(total),
-                          float(total_sq), int(repeats), None if spread != spread else float(spread))
+    def add_sums(self, sums: Iterable[tuple], upto_id: int) -> None:
+        """The :func:`batch_sums` (keyed by model_pk) of a batch of inserted rows, all of them stored
+        with ids up to ``upto_id``."""
+        for *key, n, total, total_sq, repeats, std in sums:
+            self._add(tuple(key), n, total, total_sq, repeats, std)
         self.covered_id = upto_id
 
     def read_back(self, conn: Connection, upto_id: int | None = None) -> None:
@@ -158,3 +138,33 @@ class NewSourceRows:
                     wh_per_1k_sum_sq=bindparam("total_sq"), repeats=bindparam("repeats"),
                     repeat_std_wh_per_1k_max=bindparam("std"), source_pk=bindparam("first_source"),
                     sources=bindparam("sources")), updates)
+
+
+def batch_sums(cols: dict[str, Sequence], model: str = "model_pk") -> list[tuple]:
+    """Summary sums of a batch of measurements given column by column (Measurement column names, with
+    ``model`` naming the model column): (task, hardware, basis, tier, window, model, n, sum, sum of
+    squares of Wh per 1000, repeats, largest spread) per group, computed as :func:`_per_basis` does."""
+    import pandas as pd  # here: the CLI and the pages that never import do not pay for it
+
+    frame = pd.DataFrame({c: cols[c] for c in (model, "task", "hardware", "window", "tier_gpu", "tier_total",
+                                              "inferences", "repeats", "gpu_energy_kwh", "energy_kwh")})
+    for std in ("std_gpu_energy_kwh", "std_energy_kwh"):
+        frame[std] = cols.get(std)
+    out = []
+    for basis, kwh, std, tier in (("gpu", "gpu_energy_kwh", "std_gpu_energy_kwh", "tier_gpu"),
+                                  ("total", "energy_kwh", "std_energy_kwh", "tier_total")):
+        part = frame[frame[kwh].notna()]
+        if part.empty:
+            continue
+        wh = part[kwh].astype(float) * 1e6 / part["inferences"]
+        sums = pd.DataFrame({
+            "task": part["task"], "hardware": part["hardware"], "tier": part[tier].fillna(""),
+            "window": part["window"], "model": part[model], "wh": wh, "wh_sq": wh * wh,
+            "repeats": part["repeats"], "std": part[std].astype(float) * 1e6 / part["inferences"],
+        }).groupby(["task", "hardware", "tier", "window", "model"], sort=False).agg(
+            n=("wh", "size"), total=("wh", "sum"), total_sq=("wh_sq", "sum"), repeats=("repeats", "sum"),
+            std=("std", "max"))
+        out += [(task, hardware, basis, tier_ or None, window, key.item() if hasattr(key, "item") else key, int(n),
+                 float(total), float(total_sq), int(repeats), None if spread != spread else float(spread))
+                for (task, hardware, tier_, window, key), n, total, total_sq, repeats, spread in sums.itertuples()]
+    return out

@@ -36,13 +36,18 @@ def stored(url: str) -> list[tuple]:
 def test_columnar_and_row_paths_store_the_same_rows(tmp_path, monkeypatch):
     data = (HEADER + "".join(ROWS)).encode()
     urls = {}
+    parses = []
+    parse_upload = ingest.parse_upload
+    monkeypatch.setattr(ingest, "parse_upload", lambda *a: parses.append(1) or parse_upload(*a))
     for path, min_bytes in (("columns", 0), ("rows", 1 << 40)):
         monkeypatch.setattr(ingest, "COLUMNAR_MIN_BYTES", min_bytes)
         urls[path] = f"sqlite:///{tmp_path / path}.db"
         store = Store(urls[path])
+        parses.clear()
         plan = import_file(store, Upload.from_bytes("same.csv", data))
         store.dispose()
         assert (plan.rows_total, plan.rows_new, plan.rows_duplicate) == (5, 4, 1)
+        assert len(parses) == 1, "the columnar path must take this file, not hand it back to the row path"
     by_columns, by_rows = stored(urls["columns"]), stored(urls["rows"])
     assert by_columns == by_rows
     c = dict(zip(["model_id", *COLUMNS], by_columns[2]))  # org/c: GPU only, 0.002 kWh per 1000 = 2 Wh per 1000

@@ -5,8 +5,8 @@ that the database writer needs between rows, so the two take turns instead of ov
 child process they run on two cores. The child reads the file, checks each chunk
 (:func:`effdash.ingest.native_columns.prepared_chunks`) and writes to its stdout one frame per
 chunk: an 8-byte length, then a ``marshal`` payload of plain values (lists of str, float, int,
-None: no code, no classes). Frames: ``("chunk", columns, fingerprints)``, ``("declined", reason)``,
-``("done",)``. Any failure is sent as "declined": the parent then imports the file row by row,
+None: no code, no classes). Frames: ``("chunk", columns, fingerprints, summary sums)``,
+``("declined", reason)``, ``("done",)``. Any failure is sent as "declined": the parent then imports the file row by row,
 which names the bad rows. When the parent goes away, the next write fails and the child ends.
 
     python -m effdash.ingest.columns_worker PATH ENCODING DELIMITER [HARDWARE]
@@ -34,8 +34,8 @@ def main(argv: list[str]) -> int:
     try:
         from effdash.ingest import native_columns
 
-        for cols, fps in native_columns.prepared_chunks(path, encoding, delimiter, rest[0] if rest else None):
-            send(out, ("chunk", cols, fps))
+        for cols, fps, sums in native_columns.prepared_chunks(path, encoding, delimiter, rest[0] if rest else None):
+            send(out, ("chunk", cols, fps, sums))
         send(out, ("done",))
     except BrokenPipeError:  # the parent is gone (finished early, or killed)
         return 0

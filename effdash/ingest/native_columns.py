@@ -35,7 +35,7 @@ from effdash.ingest.columns_worker import LENGTH
 from effdash.ingest.reading import FileInfo, Upload
 from effdash.ingest.rows import Row, fingerprints
 from effdash.schema import Measurement
-from effdash.summary import NewSourceRows
+from effdash.summary import NewSourceRows, batch_sums
 
 #: Columns the fast path handles; a file with any other column goes row by row.
 TEXT = ("model_id", "task", "hardware", "method", "dataset", "precision", "country_iso", "window", "basis")
@@ -179,11 +179,13 @@ def chunks(path: str, encoding: str, delimiter: str) -> Iterator[pd.DataFrame]:
 
 
 def prepared_chunks(path: str, encoding: str, delimiter: str, hardware: str | None):
-    """(columns, fingerprints) of each chunk of the file, checked; Declined at the first cell refused."""
+    """(columns, fingerprints, summary sums by model id) of each chunk of the file, checked; Declined
+    at the first cell refused."""
     for df in chunks(path, encoding, delimiter):
         cols = columns_of(df, hardware)
         fps = fingerprints({**cols, "measured_at": [None] * len(df), "settings": [None] * len(df)})
-        yield with_tiers(cols), fps  # fingerprints of the methods as given, as the row-by-row path
+        cols = with_tiers(cols)  # fingerprints of the methods as given, as the row-by-row path
+        yield cols, fps, batch_sums(cols, model="model_id")
 
 
 @contextmanager
@@ -229,7 +231,7 @@ def prepared_in_worker(upload: Upload, info: FileInfo, delimiter: str, hardware:
             proc.stdout.close()
 
 
-def load_columns(conn, plan: Plan, prepared: Iterator[tuple[dict, list]], *, source_pk: int, hardware: str | None,
+def load_columns(conn, plan: Plan, prepared: Iterator[tuple[dict, list, list]], *, source_pk: int, hardware: str | None,
                  progress=None, summary: NewSourceRows) -> int:
     """Loader for run_in_transaction: every chunk checked as columns (``prepared``, with ``hardware``
     applied there) and bulk inserted, its summary sums handed to ``summary``; 0 errors (any error
@@ -237,11 +239,11 @@ def load_columns(conn, plan: Plan, prepared: Iterator[tuple[dict, list]], *, sou
     writer = ChunkWriter(conn, source_pk, plan.file_name)
     line = 2
     with closing(prepared):  # ends the parser process however this loop ends
-        for cols, fps in prepared:
+        for cols, fps, sums in prepared:
             n = len(fps)
             for i in range(min(n, 20 - len(plan.preview))):
                 plan.preview.append(preview_record(row_at(cols, i, line + i)))
-            _write(writer, plan, cols, fps, summary)
+            _write(writer, plan, cols, fps, sums, summary)
             plan.rows_total += n
             line += n
             if progress:
@@ -249,7 +251,8 @@ def load_columns(conn, plan: Plan, prepared: Iterator[tuple[dict, list]], *, sou
     return 0
 
 
-def _write(writer: ChunkWriter, plan: Plan, c: dict[str, list], fps: list[str], summary: NewSourceRows) -> None:
+def _write(writer: ChunkWriter, plan: Plan, c: dict[str, list], fps: list[str], sums: list[tuple],
+           summary: NewSourceRows) -> None:
     n = len(fps)
     pks = writer.ensure_models(set(c["model_id"]))
     # SQLite skips stored fingerprints in the insert itself (one index pass); elsewhere they are looked up first.
@@ -265,9 +268,9 @@ def _write(writer: ChunkWriter, plan: Plan, c: dict[str, list], fps: list[str], 
     plan.rows_new += inserted
     plan.rows_duplicate += n - inserted
     last_id = writer.conn.execute(select(func.max(Measurement.id))).scalar() or 0
-    if inserted == len(fps):
-        summary.add_values(values, upto_id=last_id)
-    else:  # which rows SQLite skipped is not known here: read this batch's rows back
+    if inserted == n:  # every row of the batch is in: its sums as the parser worked them out
+        summary.add_sums(((*k[:5], pks[k[5]], *k[6:]) for k in sums), upto_id=last_id)
+    else:  # which rows were skipped as duplicates is not known here: read this batch's rows back
         summary.read_back(writer.conn, upto_id=last_id)
 
 
