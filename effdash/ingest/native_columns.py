@@ -4,7 +4,8 @@ The file is read in chunks by pandas' C parser as text, and each column is check
 text columns by validating each *distinct* value with the same pydantic field as the row-by-row
 path (``NativeRow``), numbers with vectorised finite/positive checks, the energy rules with array
 arithmetic in the same order of operations as :func:`effdash.ingest.native._energy`. Rows are
-stored with the same values and fingerprints as the row-by-row path would store.
+stored with the same values and fingerprints as the row-by-row path would store. The reading and
+checking run in a child process (:mod:`effdash.ingest.columns_worker`) while this one writes.
 
 It is optimistic: at the first cell it does not accept (or a column it does not handle) it
 raises :class:`Declined`, the transaction is rolled back, and the file is imported again row by
@@ -29,9 +30,9 @@ import pandas as pd
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from effdash.ingest.columns_worker import LENGTH
 from effdash.ingest.loader import M_COLUMNS, ChunkWriter, Plan, measurement_values, preview_record
 from effdash.ingest.native import NativeRow, parse_methods
-from effdash.ingest.columns_worker import LENGTH
 from effdash.ingest.reading import FileInfo, Upload
 from effdash.ingest.rows import Row, fingerprints
 from effdash.schema import Measurement
@@ -211,7 +212,8 @@ def _read_exact(stream, n: int) -> bytes:
 def prepared_in_worker(upload: Upload, info: FileInfo, delimiter: str, hardware: str | None):
     """:func:`prepared_chunks` run by :mod:`effdash.ingest.columns_worker` in a child process, one
     chunk ahead of the caller (the pipe blocks it); the child is ended when the caller stops reading."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH"))))}
+    paths = (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH"))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
     with _on_disk(upload) as path:
         proc = subprocess.Popen([sys.executable, "-m", "effdash.ingest.columns_worker", str(path), info.encoding,
                                  delimiter, *([hardware] if hardware else [])],
@@ -231,8 +233,8 @@ def prepared_in_worker(upload: Upload, info: FileInfo, delimiter: str, hardware:
             proc.stdout.close()
 
 
-def load_columns(conn, plan: Plan, prepared: Iterator[tuple[dict, list, list]], *, source_pk: int, hardware: str | None,
-                 progress=None, summary: NewSourceRows) -> int:
+def load_columns(conn, plan: Plan, prepared: Iterator[tuple[dict, list, list]], *, source_pk: int,
+                 hardware: str | None, progress=None, summary: NewSourceRows) -> int:
     """Loader for run_in_transaction: every chunk checked as columns (``prepared``, with ``hardware``
     applied there) and bulk inserted, its summary sums handed to ``summary``; 0 errors (any error
     raises Declined and the transaction is rolled back)."""
