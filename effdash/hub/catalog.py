@@ -68,7 +68,9 @@ def list_known_models(session: Session, *, text: str | None = None, task: str | 
     """Every known model matching the filters (None = no filter), most downloaded first."""
     n_meas = select(Measurement.model_pk, func.count().label("n")).group_by(Measurement.model_pk).subquery()
     n_qual = select(QualityScore.model_pk, func.count().label("n")).group_by(QualityScore.model_pk).subquery()
-    stmt = (select(Model, func.coalesce(n_meas.c.n, 0), func.coalesce(n_qual.c.n, 0))
+    stmt = (select(Model.model_id, Model.pipeline_tag, Model.parameters, Model.parameters_derived, Model.license,
+                   Model.downloads, func.coalesce(n_meas.c.n, 0), func.coalesce(n_qual.c.n, 0),
+                   Model.discovered_for_task, Model.metadata_source, Model.metadata_fetched_at)
             .outerjoin(n_meas, n_meas.c.model_pk == Model.id).outerjoin(n_qual, n_qual.c.model_pk == Model.id))
     if text:
         stmt = stmt.where(Model.model_id.ilike(f"%{text.strip()}%"))
@@ -84,12 +86,8 @@ def list_known_models(session: Session, *, text: str | None = None, task: str | 
     if measured is not None:
         stmt = stmt.where(func.coalesce(n_meas.c.n, 0) > 0 if measured else func.coalesce(n_meas.c.n, 0) == 0)
     stmt = stmt.order_by(func.coalesce(Model.downloads, -1).desc(), Model.model_id)
-    return [_known(m, nm, nq) for m, nm, nq in session.execute(stmt)]
-
-
-def _known(m: Model, n_meas: int, n_qual: int) -> KnownModel:
-    return KnownModel(m.model_id, m.pipeline_tag, m.parameters, bool(m.parameters_derived), m.license,
-                      m.downloads, n_meas, n_qual, m.discovered_for_task, m.metadata_source, m.metadata_fetched_at)
+    return [KnownModel(mid, tag, params, bool(derived), *rest)  # columns, not ORM objects: 100,000 rows read fast
+            for mid, tag, params, derived, *rest in session.execute(stmt)]
 
 
 def discovered_candidates(session: Session, task: str) -> list[DiscoveredCandidate]:
