@@ -132,11 +132,14 @@ def _first_max(rows: list[tuple], value, tie_break) -> tuple:
     return min((r for r in rows if value(r) == top), key=tie_break)
 
 
-def _add_savings(result: Recommendation, rows, qualifying, rec, req: Request, grid, b: _Builder) -> None:
+def _saving_ends(rows, qualifying, req: Request) -> tuple[tuple | None, tuple]:
+    """(the largest qualifying row with a known size, or None; the most energy-hungry row)."""
     sized = [r for r in qualifying if r[2] is not None]
     largest = _first_max(sized, lambda r: (r[2], r[3]), _sort_key(req.objective)) if sized else None
-    hungriest = _first_max(rows, lambda r: r[3], lambda r: r[1])
-    b.make([r for r in (largest, hungriest) if r is not None])
+    return largest, _first_max(rows, lambda r: r[3], lambda r: r[1])
+
+
+def _add_savings(result: Recommendation, rec, largest, hungriest, req: Request, grid, b: _Builder) -> None:
     if largest is not None and largest[1] != rec[1]:
         result.saving_vs_largest = _saving(b.made[rec[1]], b.made[largest[1]], req, grid)
     if hungriest[1] != rec[1]:
@@ -174,8 +177,9 @@ def shortlist(session: Session, task: str, group: ComparisonGroup, key: QualityK
     unmeasured_total, first = _unmeasured(conn, scores, {r[0] for r in rows}, shown // 4, req.higher_is_better)
     b = _Builder(session, task, rows, req, grid)
     qualifying, picked = _shown_rows(rows, req, shown // 4)
-    b.make(picked)
     rec = min(qualifying, key=_sort_key(req.objective)) if qualifying else None
+    ends = _saving_ends(rows, qualifying, req) if rec else (None, None)
+    b.make(picked + [r for r in ends if r is not None])  # one read of their sources
     result = Recommendation(b.made[rec[1]] if rec else None, [], [], [], shown_of=len(rows) + unmeasured_total)
     if rec is None:
         scored = [c for c in b.made.values() if c.quality is not None]
@@ -183,7 +187,7 @@ def shortlist(session: Session, task: str, group: ComparisonGroup, key: QualityK
         result.closest = sorted(scored, key=lambda c: (sign * c.quality, c.model_id))[:3]
         result.reason = no_recommendation_reason(bool(scored), req, metric_label)
     else:
-        _add_savings(result, rows, qualifying, rec, req, grid, b)
+        _add_savings(result, rec, *ends, req, grid, b)
     result.candidates = sorted(b.made.values(), key=lambda c: c.model_id)
     for c in sorted(result.candidates + _unmeasured_candidates(session, task, group, first), key=lambda c: c.model_id):
         reason = _exclusion(c, req, metric_label)
