@@ -52,6 +52,15 @@ def refresh_energy_summary(conn: Connection, model_pks: Iterable[int]) -> None:
             _COLUMNS, union_all(*(_per_basis(b, Measurement.model_pk.in_(part)) for b in ("gpu", "total")))))
 
 
+_NOTHING = (0, 0.0, 0.0, 0, None)
+
+
+def _combined(a: Sequence, b: Sequence) -> tuple:
+    """Two (n, sum, sum of squares, repeats, largest spread) of one group as one."""
+    spreads = [v for v in (a[4], b[4]) if v is not None]
+    return (a[0] + b[0], a[1] + b[1], a[2] + b[2], (a[3] or 0) + (b[3] or 0), max(spreads) if spreads else None)
+
+
 def _group_key(row) -> tuple:
     return tuple(row[:6])  # task, hardware, basis, tier, window, model_pk
 
@@ -71,19 +80,10 @@ class NewSourceRows:
     def __init__(self, conn: Connection, source_pk: int):
         self.source_pk = source_pk
         self.covered_id = conn.execute(select(func.max(Measurement.id))).scalar() or 0
-        self.groups: dict[tuple, list] = {}  # group key -> [n, sum, sum of squares, repeats, largest spread]
+        self.groups: dict[tuple, tuple] = {}  # group key -> (n, sum, sum of squares, repeats, largest spread)
 
-    def _add(self, key: tuple, n: int, total: float, total_sq: float, repeats, std) -> None:
-        g = self.groups.get(key)
-        if g is None:
-            self.groups[key] = [n, total, total_sq, repeats or 0, std]
-            return
-        g[0] += n
-        g[1] += total
-        g[2] += total_sq
-        g[3] += repeats or 0
-        if std is not None and (g[4] is None or std > g[4]):
-            g[4] = std
+    def _add(self, key: tuple, *sums) -> None:
+        self.groups[key] = _combined(self.groups.get(key, _NOTHING), sums)
 
     def add_sums(self, sums: Iterable[tuple], upto_id: int) -> None:
         """The :func:`batch_sums` (keyed by model_pk) of a batch of inserted rows, all of them stored
@@ -119,16 +119,14 @@ class NewSourceRows:
             inserts, updates = [], []
             for pk in part:
                 for key in by_model[pk]:
-                    n, total, total_sq, repeats, std = self.groups[key]
                     old = stored.get(key)
                     if old is None:
-                        inserts.append(dict(zip(_COLUMNS, (*key, n, total, total_sq, repeats, std, self.source_pk, 1))))
+                        inserts.append(dict(zip(_COLUMNS, (*key, *self.groups[key], self.source_pk, 1))))
                         continue
-                    *_, old_n, old_total, old_sq, old_repeats, old_std, first_source, sources = old
-                    stds = [v for v in (old_std, std) if v is not None]
+                    *_, first_source, sources = old
+                    n, total, total_sq, repeats, std = _combined(old[7:12], self.groups[key])  # stored sums
                     updates.append({
-                        "pk": old[0], "n": old_n + n, "total": old_total + total, "total_sq": old_sq + total_sq,
-                        "repeats": (old_repeats or 0) + repeats, "std": max(stds) if stds else None,
+                        "pk": old[0], "n": n, "total": total, "total_sq": total_sq, "repeats": repeats, "std": std,
                         "first_source": min(first_source, self.source_pk), "sources": sources + 1})
             if inserts:
                 conn.execute(insert(S), inserts)
